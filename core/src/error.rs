@@ -1,0 +1,117 @@
+//! The error classes (spec 6): every failure to open a file belongs to
+//! exactly one, and the classes are kept apart, as the Wycheproof and CCTV
+//! vector suites do, so that a test vector can say which layer must catch
+//! it.
+
+use crate::cobblestone::PayloadError;
+use crate::header::HeaderError;
+use crate::kdf::{KdfError, KdfLimitError};
+use core::fmt;
+
+/// The layer that rejected a file, in the order spec 6 checks them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ErrorClass {
+    /// The header is malformed: magic, version, lengths, slot types,
+    /// duplicates, non-canonical encoding, truncation inside the header.
+    HeaderParse,
+    /// A password slot's KDF costs are over the reader's ceiling (checked
+    /// before Argon2 runs), or Argon2 could not get its memory.
+    KdfLimits,
+    /// No slot opens with the password; the file has no slot for it.
+    NoSlotOpens,
+    /// The header MAC does not verify: a wrong 64-digit key, or a modified
+    /// header (including a modified slot whose password was right).
+    HeaderMac,
+    /// The payload's key commitment does not match: a payload made under a
+    /// different key or context, or a modified salt or commitment.
+    Commitment,
+    /// The payload's chunks: modified, reordered, duplicated, truncated,
+    /// extended, or trailing data.
+    Payload,
+}
+
+impl ErrorClass {
+    /// The name the test vectors use (`failureStage`).
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::HeaderParse => "HeaderParse",
+            Self::KdfLimits => "KdfLimits",
+            Self::NoSlotOpens => "NoSlotOpens",
+            Self::HeaderMac => "HeaderMac",
+            Self::Commitment => "Commitment",
+            Self::Payload => "Payload",
+        }
+    }
+}
+
+impl fmt::Display for ErrorClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a file did not open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// Malformed header.
+    Header(HeaderError),
+    /// KDF costs over the ceiling.
+    KdfLimits(KdfLimitError),
+    /// Argon2 could not run (out of memory).
+    Kdf(KdfError),
+    /// No slot opens with the password.
+    NoSlotOpens,
+    /// The header MAC does not verify (or a slot was modified).
+    HeaderMac,
+    /// The payload (commitment or chunks).
+    Payload(PayloadError),
+}
+
+impl OpenError {
+    /// The error's class.
+    #[must_use]
+    pub const fn class(&self) -> ErrorClass {
+        match self {
+            Self::Header(_) => ErrorClass::HeaderParse,
+            Self::KdfLimits(_) | Self::Kdf(_) => ErrorClass::KdfLimits,
+            Self::NoSlotOpens => ErrorClass::NoSlotOpens,
+            Self::HeaderMac => ErrorClass::HeaderMac,
+            Self::Payload(PayloadError::Commitment) => ErrorClass::Commitment,
+            Self::Payload(_) => ErrorClass::Payload,
+        }
+    }
+}
+
+impl fmt::Display for OpenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Header(e) => write!(f, "malformed header: {e}"),
+            Self::KdfLimits(e) => write!(f, "refusing to derive the key: {e}"),
+            Self::Kdf(e) => write!(f, "cannot derive the key: {e}"),
+            Self::NoSlotOpens => f.write_str("wrong password: no key slot opens with it"),
+            Self::HeaderMac => f.write_str("header authentication failed: wrong key, or the header was modified"),
+            Self::Payload(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl From<HeaderError> for OpenError {
+    fn from(e: HeaderError) -> Self {
+        Self::Header(e)
+    }
+}
+
+impl From<PayloadError> for OpenError {
+    fn from(e: PayloadError) -> Self {
+        Self::Payload(e)
+    }
+}
+
+impl From<KdfLimitError> for OpenError {
+    fn from(e: KdfLimitError) -> Self {
+        Self::KdfLimits(e)
+    }
+}
