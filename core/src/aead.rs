@@ -43,7 +43,12 @@ pub trait Aead: Sized + Send + Sync {
     /// # Errors
     ///
     /// The buffer or AAD is longer than AES-GCM allows.
-    fn seal_in_place(&self, nonce: &[u8; NONCE_SIZE], aad: &[u8], buffer: &mut [u8]) -> Result<[u8; TAG_SIZE], AeadError>;
+    fn seal_in_place(
+        &self,
+        nonce: &[u8; NONCE_SIZE],
+        aad: &[u8],
+        buffer: &mut [u8],
+    ) -> Result<[u8; TAG_SIZE], AeadError>;
 
     /// Verifies `tag` over `buffer` and, only if it verifies, decrypts
     /// `buffer` in place.
@@ -52,7 +57,13 @@ pub trait Aead: Sized + Send + Sync {
     ///
     /// The tag does not verify. The buffer's content is then unspecified
     /// (callers in this crate wipe it); it must not be released.
-    fn open_in_place(&self, nonce: &[u8; NONCE_SIZE], aad: &[u8], buffer: &mut [u8], tag: &[u8; TAG_SIZE]) -> Result<(), AeadError>;
+    fn open_in_place(
+        &self,
+        nonce: &[u8; NONCE_SIZE],
+        aad: &[u8],
+        buffer: &mut [u8],
+        tag: &[u8; TAG_SIZE],
+    ) -> Result<(), AeadError>;
 }
 
 /// RustCrypto's pure-Rust AES-256-GCM: the default backend, and the one
@@ -71,14 +82,27 @@ impl Aead for RustCryptoAes256Gcm {
         Self(Aes256Gcm::new(key.into()))
     }
 
-    fn seal_in_place(&self, nonce: &[u8; NONCE_SIZE], aad: &[u8], buffer: &mut [u8]) -> Result<[u8; TAG_SIZE], AeadError> {
+    fn seal_in_place(
+        &self,
+        nonce: &[u8; NONCE_SIZE],
+        aad: &[u8],
+        buffer: &mut [u8],
+    ) -> Result<[u8; TAG_SIZE], AeadError> {
         self.0.encrypt_inout_detached(nonce.into(), aad, buffer.into()).map(Into::into).map_err(|_| AeadError)
     }
 
-    fn open_in_place(&self, nonce: &[u8; NONCE_SIZE], aad: &[u8], buffer: &mut [u8], tag: &[u8; TAG_SIZE]) -> Result<(), AeadError> {
+    fn open_in_place(
+        &self,
+        nonce: &[u8; NONCE_SIZE],
+        aad: &[u8],
+        buffer: &mut [u8],
+        tag: &[u8; TAG_SIZE],
+    ) -> Result<(), AeadError> {
         self.0.decrypt_inout_detached(nonce.into(), aad, buffer.into(), tag.into()).map_err(|_| AeadError)
     }
 }
 
 /// The backend used when the caller does not choose one.
 pub type DefaultAead = RustCryptoAes256Gcm;
+
+impl core::error::Error for AeadError {}

@@ -75,9 +75,7 @@ pub fn ciphertext_len(message_len: u64) -> Option<u64> {
     let chunks = chunk_count(message_len)?;
     // Cannot overflow: message_len < 2^52 and chunks <= 2^38, so the sum
     // is below 2^53; checked anyway, so a wrong bound cannot wrap silently.
-    PREFIX_SIZE_BYTES
-        .checked_add(message_len)?
-        .checked_add(chunks.checked_mul(TAG_SIZE_BYTES)?)
+    PREFIX_SIZE_BYTES.checked_add(message_len)?.checked_add(chunks.checked_mul(TAG_SIZE_BYTES)?)
 }
 
 /// The offset of chunk `index` in a Cobblestone ciphertext, or `None` if
@@ -169,6 +167,18 @@ pub fn chunk_nonce(base_nonce: &[u8; NONCE_SIZE_BYTES], index: u64) -> Option<[u
     let [m0, m1, m2, m3, m4, m5, m6, m7] = low.to_be_bytes();
     Some([h0, h1, h2, h3, m0, m1, m2, m3, m4, m5, m6, m7])
 }
+
+impl core::fmt::Display for LayoutError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::MissingPrefix => "shorter than the 56-byte salt and commitment",
+            Self::Truncated => "the final chunk is missing or shorter than a tag",
+            Self::TooManyChunks => "more than 2^38 chunks",
+        })
+    }
+}
+
+impl core::error::Error for LayoutError {}
 
 #[cfg(test)]
 #[allow(clippy::arithmetic_side_effects, reason = "tests compute expected values")]

@@ -1,4 +1,4 @@
-//! The error classes (spec 6): every failure to open a file belongs to
+//! The error classes (spec 9): every failure to open a file belongs to
 //! exactly one, and the classes are kept apart, as the Wycheproof and CCTV
 //! vector suites do, so that a test vector can say which layer must catch
 //! it.
@@ -115,3 +115,5 @@ impl From<KdfLimitError> for OpenError {
         Self::KdfLimits(e)
     }
 }
+
+impl core::error::Error for OpenError {}

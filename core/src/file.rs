@@ -1,4 +1,4 @@
-//! The flows a client needs (spec 6): create a key, seal a backup, unlock
+//! The flows a client needs (spec 6 and 7): create a key, seal a backup, unlock
 //! and open it with the 64-digit key or a password, and add, change or
 //! remove a password by writing a new header for the same payload.
 //!
@@ -122,7 +122,8 @@ pub fn seal<A: Aead>(
 ) -> Result<Vec<u8>, SealError> {
     let header = new_header(backup_key, slots)?;
     let context = payload_context(app_context).map_err(|_| SealError::ContextTooLong)?;
-    let payload = cobblestone::seal::<A>(backup_key.expose_secret(), payload_salt, &context, plaintext).map_err(SealError::Payload)?;
+    let payload = cobblestone::seal::<A>(backup_key.expose_secret(), payload_salt, &context, plaintext)
+        .map_err(SealError::Payload)?;
     let mut file = header.to_bytes();
     file.extend_from_slice(&payload);
     Ok(file)
@@ -222,7 +223,11 @@ impl Unlocked {
     ///
     /// The context is too long (reported as a commitment failure: no
     /// payload was sealed under it), or the commitment does not match.
-    pub fn decryptor<A: Aead>(&self, app_context: &[u8], prefix: &[u8; PREFIX_SIZE]) -> Result<Decryptor<A>, OpenError> {
+    pub fn decryptor<A: Aead>(
+        &self,
+        app_context: &[u8],
+        prefix: &[u8; PREFIX_SIZE],
+    ) -> Result<Decryptor<A>, OpenError> {
         let context = payload_context(app_context).map_err(|_| cobblestone::PayloadError::Commitment)?;
         Ok(Decryptor::new(self.backup_key.expose_secret(), &context, prefix)?)
     }
@@ -303,7 +308,12 @@ pub fn split(file: &[u8]) -> Result<(Header, &[u8]), HeaderError> {
 /// # Errors
 ///
 /// See [`OpenError`]; no plaintext is returned on any error.
-pub fn open<A: Aead>(file: &[u8], secret: &Secret<'_>, app_context: &[u8], limits: &KdfLimits) -> Result<Vec<u8>, OpenError> {
+pub fn open<A: Aead>(
+    file: &[u8],
+    secret: &Secret<'_>,
+    app_context: &[u8],
+    limits: &KdfLimits,
+) -> Result<Vec<u8>, OpenError> {
     let (header, payload) = split(file)?;
     let unlocked = unlock::<A>(&header, secret, limits)?;
     let context = payload_context(app_context).map_err(|_| cobblestone::PayloadError::Commitment)?;
@@ -311,7 +321,7 @@ pub fn open<A: Aead>(file: &[u8], secret: &Secret<'_>, app_context: &[u8], limit
 }
 
 /// The file with its header replaced by `header` and its payload bytes
-/// unchanged: how a password is added, changed or removed (spec 6.2).
+/// unchanged: how a password is added, changed or removed (spec 7.2).
 ///
 /// # Errors
 ///
@@ -322,3 +332,7 @@ pub fn replace_header(file: &[u8], header: &Header) -> Result<Vec<u8>, HeaderErr
     out.extend_from_slice(payload);
     Ok(out)
 }
+
+impl core::error::Error for ContextTooLong {}
+
+impl core::error::Error for SealError {}

@@ -198,7 +198,11 @@ fn parse_slot(r: &mut Reader<'_>) -> Result<Slot, HeaderError> {
     if slot_type == SLOT_TYPE_RESERVED {
         return Err(HeaderError::ReservedSlotType);
     }
-    let expected_ok = if slot_type == SLOT_TYPE_PASSWORD { body_len == PASSWORD_SLOT_BODY_SIZE } else { body_len <= MAX_SLOT_BODY_SIZE };
+    let expected_ok = if slot_type == SLOT_TYPE_PASSWORD {
+        body_len == PASSWORD_SLOT_BODY_SIZE
+    } else {
+        body_len <= MAX_SLOT_BODY_SIZE
+    };
     if !expected_ok {
         return Err(HeaderError::SlotLength { slot_type });
     }
@@ -348,3 +352,5 @@ impl Header {
         self.compute_mac(backup_key).ct_eq(&self.mac).into()
     }
 }
+
+impl core::error::Error for HeaderError {}

@@ -1,5 +1,5 @@
 //! Argon2id: from a password to a key-encryption key (spec 4.3), with the
-//! creation floor and the opening ceilings (spec 7).
+//! creation floor and the opening ceilings (spec 8).
 
 use crate::secret::DerivedKey;
 use alloc::string::String;
@@ -29,7 +29,7 @@ pub const ARGON2_MAX_PARALLELISM: u32 = 0x00FF_FFFF;
 
 impl KdfParams {
     /// The costs a new slot gets by default: 256 MiB, 10 passes, 2 lanes,
-    /// about one second on a 2-core machine (spec 7 gives the measurement).
+    /// about one second on a 2-core machine (spec 8 gives the measurement).
     pub const DEFAULT: Self = Self { memory_kib: 256 * 1024, iterations: 10, parallelism: 2 };
 
     /// Whether these are parameters Argon2id accepts at all (RFC 9106
@@ -51,7 +51,7 @@ impl KdfParams {
     }
 }
 
-/// The least a writer may use (spec 7): RFC 9106's second recommended
+/// The least a writer may use (spec 8): RFC 9106's second recommended
 /// option, m = 64 MiB and t = 3.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KdfFloor {
@@ -114,7 +114,7 @@ impl fmt::Display for KdfFloorError {
     }
 }
 
-/// The most a reader will spend on Argon2 for one header (spec 7). Checked
+/// The most a reader will spend on Argon2 for one header (spec 8). Checked
 /// for every password slot before Argon2 runs for any of them, so a crafted
 /// header cannot make a reader exhaust memory or time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,7 +133,8 @@ pub struct KdfLimits {
 impl KdfLimits {
     /// The ceilings of ebak v1: 1 GiB, 16 passes, 16 lanes, and a total of
     /// 2^24 KiB-passes (one 1 GiB slot at 16 passes).
-    pub const V1: Self = Self { max_memory_kib: 1024 * 1024, max_iterations: 16, max_parallelism: 16, max_total_work: 1 << 24 };
+    pub const V1: Self =
+        Self { max_memory_kib: 1024 * 1024, max_iterations: 16, max_parallelism: 16, max_total_work: 1 << 24 };
 
     /// Checks one slot's costs against the per-slot ceilings.
     ///
@@ -211,8 +212,12 @@ impl fmt::Display for KdfLimitError {
             Self::Memory { memory_kib, ceiling_kib } => {
                 write!(f, "Argon2 memory {memory_kib} KiB is over the ceiling of {ceiling_kib} KiB")
             }
-            Self::Iterations { iterations, ceiling } => write!(f, "Argon2 passes {iterations} are over the ceiling of {ceiling}"),
-            Self::Parallelism { parallelism, ceiling } => write!(f, "Argon2 lanes {parallelism} are over the ceiling of {ceiling}"),
+            Self::Iterations { iterations, ceiling } => {
+                write!(f, "Argon2 passes {iterations} are over the ceiling of {ceiling}")
+            }
+            Self::Parallelism { parallelism, ceiling } => {
+                write!(f, "Argon2 lanes {parallelism} are over the ceiling of {ceiling}")
+            }
             Self::TotalWork { work, ceiling } => {
                 write!(f, "the password slots together cost {work} KiB-passes, over the ceiling of {ceiling}")
             }
@@ -258,7 +263,13 @@ pub fn normalize_password(password: &str) -> Zeroizing<String> {
 
 /// Argon2id version 0x13 with a 32-byte output, secret and associated data
 /// as RFC 9106 defines them (ebak uses neither; the RFC's test vector does).
-pub(crate) fn argon2id_raw(password: &[u8], salt: &[u8], params: &KdfParams, secret: &[u8], associated_data: &[u8]) -> Result<DerivedKey, KdfError> {
+pub(crate) fn argon2id_raw(
+    password: &[u8],
+    salt: &[u8],
+    params: &KdfParams,
+    secret: &[u8],
+    associated_data: &[u8],
+) -> Result<DerivedKey, KdfError> {
     let mut builder = argon2::ParamsBuilder::new();
     builder.m_cost(params.memory_kib).t_cost(params.iterations).p_cost(params.parallelism).output_len(KEK_SIZE);
     if !associated_data.is_empty() {
@@ -268,7 +279,8 @@ pub(crate) fn argon2id_raw(password: &[u8], salt: &[u8], params: &KdfParams, sec
     let argon = if secret.is_empty() {
         Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params)
     } else {
-        Argon2::new_with_secret(secret, Algorithm::Argon2id, Version::V0x13, argon_params).map_err(|_| KdfError::InvalidParams)?
+        Argon2::new_with_secret(secret, Algorithm::Argon2id, Version::V0x13, argon_params)
+            .map_err(|_| KdfError::InvalidParams)?
     };
     let mut out = [0u8; KEK_SIZE];
     let result = argon.hash_password_into(password, salt, &mut out).map_err(|e| match e {
@@ -298,6 +310,12 @@ pub fn derive_kek(password: &str, salt: &[u8; KDF_SALT_SIZE], params: &KdfParams
     argon2id_raw(normalized.as_bytes(), salt, params, &[], &[])
 }
 
+impl core::error::Error for KdfFloorError {}
+
+impl core::error::Error for KdfLimitError {}
+
+impl core::error::Error for KdfError {}
+
 #[cfg(test)]
 #[allow(clippy::arithmetic_side_effects, reason = "tests compute expected values")]
 mod tests {
@@ -312,7 +330,10 @@ mod tests {
         // RFC 9106 section 5.3.
         let params = KdfParams { memory_kib: 32, iterations: 3, parallelism: 4 };
         let tag = argon2id_raw(&[0x01; 32], &[0x02; 16], &params, &[0x03; 8], &[0x04; 12]).unwrap();
-        assert_eq!(tag.expose_secret().to_vec(), hex("0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659"));
+        assert_eq!(
+            tag.expose_secret().to_vec(),
+            hex("0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659")
+        );
     }
 
     #[test]

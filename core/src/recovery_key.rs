@@ -129,6 +129,8 @@ pub fn format(key: &BackupKey) -> Zeroizing<String> {
     out
 }
 
+impl core::error::Error for RecoveryKeyError {}
+
 #[cfg(test)]
 #[allow(clippy::arithmetic_side_effects, reason = "tests compute expected values")]
 mod tests {
@@ -177,10 +179,7 @@ mod tests {
         assert_eq!(parse("é0"), Err(RecoveryKeyError::InvalidCharacter { character: 'é', position: 1 }));
         // The invalid character wins over the length.
         assert_eq!(parse("g"), Err(RecoveryKeyError::InvalidCharacter { character: 'g', position: 1 }));
-        assert_eq!(
-            parse("01x3").unwrap_err().to_string(),
-            "invalid character 'x' at position 3 of the 64-digit key"
-        );
+        assert_eq!(parse("01x3").unwrap_err().to_string(), "invalid character 'x' at position 3 of the 64-digit key");
         assert_eq!(parse("abc").unwrap_err().to_string(), "64-digit key too short by 61 digits");
         assert_eq!(parse(&format!("{CANONICAL}a")).unwrap_err().to_string(), "64-digit key too long by 1 digit");
     }

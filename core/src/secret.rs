@@ -101,6 +101,8 @@ impl fmt::Debug for DerivedKey {
     }
 }
 
+impl core::error::Error for RngError {}
+
 #[cfg(test)]
 #[allow(clippy::arithmetic_side_effects, reason = "tests compute expected values")]
 mod tests {

@@ -96,7 +96,7 @@ pub enum Unwrapped {
     /// Not this slot's password (the commitment did not match).
     WrongPassword,
     /// The commitment matched but the wrapped key did not authenticate: the
-    /// slot was modified (spec 6 reports this in the header-MAC class).
+    /// slot was modified (spec 6 step 2 reports this in the header-MAC class).
     Tampered,
 }
 
@@ -297,3 +297,16 @@ fn wrap_context(params: &KdfParams, kdf_salt: &[u8; KDF_SALT_SIZE]) -> [u8; WRAP
     }
     out
 }
+
+impl fmt::Display for SlotUnwrapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Limits(e) => write!(f, "{e}"),
+            Self::Kdf(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl core::error::Error for SlotError {}
+
+impl core::error::Error for SlotUnwrapError {}

@@ -3,7 +3,14 @@
 //! vectors with 96-bit IVs and 128-bit tags through the AEAD trait.
 //!
 //! A custom harness (no libtest) so the counts are always printed.
-#![allow(clippy::arithmetic_side_effects, reason = "test code")]
+#![allow(
+    clippy::arithmetic_side_effects,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failed expectation is a test failure"
+)]
 
 mod common;
 
@@ -115,10 +122,10 @@ fn check_cobblestone<A: Aead>(v: &Vector) -> Result<(), String> {
         if released.len() as u64 != *len || sha512(&released) != *hash {
             return Err(format!("streaming (pieces of {piece}) released {} bytes, expected {len}", released.len()));
         }
-        if let Err(e) = verdict {
-            if whole.as_ref().err() != Some(&e) {
-                return Err(format!("streaming error {e:?} differs from one-shot {:?}", whole.as_ref().err()));
-            }
+        if let Err(e) = verdict
+            && whole.as_ref().err() != Some(&e)
+        {
+            return Err(format!("streaming error {e:?} differs from one-shot {:?}", whole.as_ref().err()));
         }
     }
 
@@ -133,7 +140,8 @@ fn check_cobblestone<A: Aead>(v: &Vector) -> Result<(), String> {
             if derived.key().expose_secret() != &aead_key || derived.base_nonce() != &base_nonce {
                 return Err("derived key or base nonce differs from aeadKey/baseNonce".into());
             }
-            let opener = StreamOpener::from_decryptor(Decryptor::from_cipher(ChunkCipher::<A>::raw(&aead_key, base_nonce)));
+            let opener =
+                StreamOpener::from_decryptor(Decryptor::from_cipher(ChunkCipher::<A>::raw(&aead_key, base_nonce)));
             let (released, verdict) = stream(opener, &v.ct[PREFIX_SIZE..], 16_400);
             if verdict.is_ok() != v.valid {
                 return Err(format!("raw mode verdict {verdict:?}"));
@@ -236,11 +244,16 @@ fn run_aes_gcm<A: Aead>(backend: &str) -> Option<bool> {
                 passed += 1;
                 if is_valid { valid += 1 } else { invalid += 1 }
             } else {
-                eprintln!("FAIL AES-256-GCM tcId {tc} ({backend}): encrypt {enc_ok}, decrypt {dec_ok}, expected {}", t["result"]);
+                eprintln!(
+                    "FAIL AES-256-GCM tcId {tc} ({backend}): encrypt {enc_ok}, decrypt {dec_ok}, expected {}",
+                    t["result"]
+                );
             }
         }
     }
-    println!("wycheproof AES-256-GCM (96-bit IV, 128-bit tag) [{backend}]: {passed} of {total} passed ({valid} valid, {invalid} invalid)");
+    println!(
+        "wycheproof AES-256-GCM (96-bit IV, 128-bit tag) [{backend}]: {passed} of {total} passed ({valid} valid, {invalid} invalid)"
+    );
     Some(passed == total && total > 0)
 }
 

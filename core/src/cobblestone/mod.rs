@@ -128,7 +128,7 @@ impl fmt::Display for SealError {
 /// Why opening a Cobblestone ciphertext failed.
 ///
 /// Every variant but [`PayloadError::Commitment`] is in the spec's payload
-/// class; the commitment has its own class (spec 6).
+/// class; the commitment has its own class (spec 9).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PayloadError {
@@ -162,9 +162,13 @@ impl fmt::Display for PayloadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::MissingPrefix => f.write_str("payload truncated: shorter than its 56-byte salt and commitment"),
-            Self::Commitment => f.write_str("payload commitment does not match (wrong key or context, or a modified payload)"),
+            Self::Commitment => {
+                f.write_str("payload commitment does not match (wrong key or context, or a modified payload)")
+            }
             Self::Chunk { index } => write!(f, "payload chunk {index} failed to authenticate"),
-            Self::Truncated { chunks } => write!(f, "payload truncated after chunk {chunks}: the final chunk is missing"),
+            Self::Truncated { chunks } => {
+                write!(f, "payload truncated after chunk {chunks}: the final chunk is missing")
+            }
             Self::TooManyChunks => f.write_str("payload has more than 2^38 chunks"),
             Self::TrailingData => f.write_str("payload has data after its final chunk"),
             Self::ChunkLength => f.write_str("chunk buffer has the wrong length"),
@@ -273,7 +277,11 @@ impl<A: Aead> ChunkCipher<A> {
 /// # Errors
 ///
 /// [`PayloadError::Commitment`] if it does not match.
-pub fn check_prefix<A: Aead>(input_key: &[u8; KEY_SIZE], context: &[u8], prefix: &[u8; PREFIX_SIZE]) -> Result<ChunkCipher<A>, PayloadError> {
+pub fn check_prefix<A: Aead>(
+    input_key: &[u8; KEY_SIZE],
+    context: &[u8],
+    prefix: &[u8; PREFIX_SIZE],
+) -> Result<ChunkCipher<A>, PayloadError> {
     let salt: [u8; SALT_SIZE] = copy_array(prefix, 0);
     let commitment: [u8; COMMITMENT_SIZE] = copy_array(prefix, SALT_SIZE);
     let derived = derive(input_key, &salt, context);
@@ -289,7 +297,12 @@ pub fn check_prefix<A: Aead>(input_key: &[u8; KEY_SIZE], context: &[u8], prefix:
 /// # Errors
 ///
 /// The message is longer than 2^38 chunks allow.
-pub fn seal<A: Aead>(input_key: &[u8; KEY_SIZE], salt: &[u8; SALT_SIZE], context: &[u8], message: &[u8]) -> Result<Vec<u8>, SealError> {
+pub fn seal<A: Aead>(
+    input_key: &[u8; KEY_SIZE],
+    salt: &[u8; SALT_SIZE],
+    context: &[u8],
+    message: &[u8],
+) -> Result<Vec<u8>, SealError> {
     let total = u64::try_from(message.len()).ok().and_then(chunk::ciphertext_len).ok_or(SealError::TooManyChunks)?;
     let mut out = Vec::with_capacity(usize::try_from(total).map_err(|_| SealError::TooManyChunks)?);
     let mut sealer = StreamSealer::<A>::new(input_key, salt, context);
@@ -316,3 +329,19 @@ pub fn open<A: Aead>(input_key: &[u8; KEY_SIZE], context: &[u8], ciphertext: &[u
         }
     }
 }
+
+impl fmt::Display for ChunkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::IndexOutOfRange => "chunk index 2^38 or more",
+            Self::Length => "chunk buffer has an impossible length",
+            Self::Authentication => "chunk failed to authenticate",
+        })
+    }
+}
+
+impl core::error::Error for SealError {}
+
+impl core::error::Error for PayloadError {}
+
+impl core::error::Error for ChunkError {}

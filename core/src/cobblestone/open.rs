@@ -1,7 +1,7 @@
 //! Opening: the in-order [`Decryptor`], the push-based [`StreamOpener`],
 //! and [`RandomAccess`].
 //!
-//! The rule all three keep (spec 6, and the Cobblestone implementation
+//! The rule all three keep (spec 6.1, and the Cobblestone implementation
 //! notes): no plaintext of a chunk is released before its tag verifies, and
 //! a stream that has failed keeps failing with the same error.
 
@@ -37,7 +37,10 @@ pub struct Decryptor<A: Aead> {
 
 impl<A: Aead> fmt::Debug for Decryptor<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Decryptor").field("next_index", &self.next_index).field("progress", &self.progress).finish_non_exhaustive()
+        f.debug_struct("Decryptor")
+            .field("next_index", &self.next_index)
+            .field("progress", &self.progress)
+            .finish_non_exhaustive()
     }
 }
 
@@ -324,7 +327,12 @@ impl<A: Aead> RandomAccess<A> {
     /// # Errors
     ///
     /// The commitment does not match, or no message has that length.
-    pub fn new(input_key: &[u8; KEY_SIZE], context: &[u8], prefix: &[u8; PREFIX_SIZE], ciphertext_len: u64) -> Result<Self, PayloadError> {
+    pub fn new(
+        input_key: &[u8; KEY_SIZE],
+        context: &[u8],
+        prefix: &[u8; PREFIX_SIZE],
+        ciphertext_len: u64,
+    ) -> Result<Self, PayloadError> {
         let cipher = check_prefix(input_key, context, prefix)?;
         Self::from_cipher(cipher, ciphertext_len)
     }

@@ -21,7 +21,10 @@ pub struct Encryptor<A: Aead> {
 
 impl<A: Aead> fmt::Debug for Encryptor<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Encryptor").field("next_index", &self.next_index).field("finished", &self.finished).finish_non_exhaustive()
+        f.debug_struct("Encryptor")
+            .field("next_index", &self.next_index)
+            .field("finished", &self.finished)
+            .finish_non_exhaustive()
     }
 }
 

@@ -1,11 +1,18 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, reason = "each test binary uses a different subset")]
+#![allow(
+    clippy::arithmetic_side_effects,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test helpers: bad test data is a test failure"
+)]
 
 use std::path::PathBuf;
 
 /// Decodes lowercase or uppercase hex; panics on bad input (test data).
 pub fn hex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0, "odd-length hex");
+    assert!(s.len().is_multiple_of(2), "odd-length hex");
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digit")).collect()
 }
 
@@ -39,7 +46,10 @@ pub fn load_wycheproof(name: &str) -> Option<serde_json::Value> {
         Ok(bytes) => Some(serde_json::from_slice(&bytes).expect("valid JSON")),
         Err(e) => {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("{}: {e} (CI=true: the external vectors must be present; set EBAK_WYCHEPROOF_DIR)", path.display());
+                panic!(
+                    "{}: {e} (CI=true: the external vectors must be present; set EBAK_WYCHEPROOF_DIR)",
+                    path.display()
+                );
             }
             eprintln!("SKIPPED: {}: {e} (set EBAK_WYCHEPROOF_DIR; with CI=true this fails)", path.display());
             None
