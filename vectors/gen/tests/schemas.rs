@@ -1,7 +1,8 @@
 //! Validates every vector file against its JSON Schema (draft-07) in
 //! `vectors/schema/`, and checks that the schemas are strict: a copy of
 //! each file with one field too many, or one required field missing, must
-//! be rejected.
+//! be rejected. Also checks that `vectors/README.md` lists every flag and
+//! the right test counts.
 //!
 //! A custom harness, so that the counts are always printed.
 #![allow(
@@ -50,6 +51,7 @@ fn first_test<'a>(doc: &'a mut Value, result: &str) -> &'a mut serde_json::Map<S
 
 fn main() {
     let mut ok = true;
+    let readme = std::fs::read_to_string(vectors_dir().join("README.md")).expect("vectors/README.md");
     for &(file, schema_file, valid_field, invalid_field) in FILES {
         let schema = read(&vectors_dir().join("schema").join(schema_file));
         let validator = jsonschema::draft7::new(&schema).unwrap_or_else(|e| panic!("{schema_file}: {e}"));
@@ -92,7 +94,19 @@ fn main() {
                 rejected += 1;
             }
         }
-        let passed = errs.is_empty() && rejected == mutations.len();
+        // The README documents every flag and the number of tests.
+        let mut documented = true;
+        for flag in doc["notes"].as_object().unwrap().keys() {
+            if !readme.contains(&format!("| `{flag}` |")) {
+                eprintln!("FAIL vectors/README.md: no row for the flag {flag} of {file}");
+                documented = false;
+            }
+        }
+        if !readme.contains(&format!("[`{file}`]({file}) | {tests} |")) {
+            eprintln!("FAIL vectors/README.md: the table does not say {file} has {tests} tests");
+            documented = false;
+        }
+        let passed = errs.is_empty() && rejected == mutations.len() && documented;
         println!(
             "{file}: {} against {schema_file} ({tests} tests, {} errors); {rejected} of {} mutations rejected",
             if errs.is_empty() { "valid" } else { "INVALID" },
