@@ -96,6 +96,32 @@ impl Slot {
         }
     }
 
+    /// Parses one slot, `slot_type || body_len || body`, that is the whole
+    /// input, with the header's slot rules (spec 4.2, 4.3; spec 6 step 1.4).
+    /// The key-slot test vectors use it.
+    ///
+    /// # Errors
+    ///
+    /// See [`HeaderError`]; [`HeaderError::Truncated`] if the input ends
+    /// inside the slot, [`HeaderError::TrailingData`] if anything follows it.
+    pub fn parse(bytes: &[u8]) -> Result<Self, HeaderError> {
+        let mut r = Reader::new(bytes);
+        let slot = parse_slot(&mut r)?;
+        if !r.rest().is_empty() {
+            return Err(HeaderError::TrailingData);
+        }
+        Ok(slot)
+    }
+
+    /// The encoded slot, `slot_type || body_len || body`, as it appears in
+    /// a header.
+    #[must_use]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(3_usize.saturating_add(MAX_SLOT_BODY_SIZE));
+        self.encode(&mut out);
+        out
+    }
+
     /// Appends `slot_type || body_len || body`.
     fn encode(&self, out: &mut Vec<u8>) {
         out.push(self.slot_type());
