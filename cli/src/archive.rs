@@ -352,10 +352,15 @@ pub struct Extracted {
 }
 
 /// Unpacks a tar archive into `root` (an empty directory), refusing any
-/// entry that would escape it. Directory permissions and times are left for
+/// entry that would escape it. `check_top` sees each new top-level name
+/// before anything is written under it, and can stop the restore. Directory permissions and times are left for
 /// [`apply_dir_metadata`], once the whole backup has verified (a read-only
 /// directory must not stop the tree from being filled, or removed).
-pub fn extract<R: Read>(input: R, root: &Path) -> Result<Extracted, CliError> {
+pub fn extract<R: Read>(
+    input: R,
+    root: &Path,
+    check_top: &dyn Fn(&std::ffi::OsStr) -> Result<(), CliError>,
+) -> Result<Extracted, CliError> {
     let bad = |what: String| CliError::damaged(format!("refusing to restore: {what}"));
     let tar_err = |e: io::Error| CliError::damaged(format!("the archive inside the backup is malformed: {e}"));
     let mut archive = tar::Archive::new(input);
@@ -364,6 +369,7 @@ pub fn extract<R: Read>(input: R, root: &Path) -> Result<Extracted, CliError> {
     archive.set_overwrite(false);
     let mut dirs: Vec<DirMetadata> = Vec::new();
     let mut links: Vec<PathBuf> = Vec::new();
+    let mut tops: std::collections::BTreeSet<std::ffi::OsString> = std::collections::BTreeSet::new();
     let mut stats = Extracted::default();
     for entry in archive.entries().map_err(tar_err)? {
         let mut entry = entry.map_err(tar_err)?;
@@ -371,6 +377,11 @@ pub fn extract<R: Read>(input: R, root: &Path) -> Result<Extracted, CliError> {
         let Some(path) = checked_relative(&raw) else {
             return Err(bad(format!("entry {} is absolute or leaves the target with ..", raw.display())));
         };
+        if let Some(Component::Normal(top)) = path.components().next()
+            && tops.insert(top.to_owned())
+        {
+            check_top(top)?;
+        }
         let kind = entry.header().entry_type();
         match kind {
             tar::EntryType::Regular | tar::EntryType::Continuous => {}

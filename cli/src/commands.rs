@@ -349,31 +349,54 @@ pub fn restore(args: &RestoreArgs, global: Global) -> Result<(), CliError> {
     Ok(())
 }
 
-fn dir_is_empty(dir: &Path) -> Result<bool, CliError> {
-    Ok(fs::read_dir(dir).map_err(|e| CliError::io(dir, "cannot list", &e))?.next().is_none())
+fn restore_dir(args: &RestoreArgs, dir: &Path, global: Global) -> Result<(), CliError> {
+    if fs::symlink_metadata(dir).is_ok_and(|m| !m.is_dir()) {
+        return Err(CliError::usage(format!("{} exists and is not a directory", dir.display())));
+    }
+    let (read, unlocked) = open_input(&args.file, &args.sources)?;
+    // The directories this restore creates, deepest first.
+    let created: Vec<PathBuf> =
+        dir.ancestors().take_while(|a| !a.as_os_str().is_empty() && !a.exists()).map(Path::to_path_buf).collect();
+    fs::create_dir_all(dir).map_err(|e| CliError::io(dir, "cannot create", &e))?;
+    let result = restore_into(args, dir, read, &unlocked, global);
+    if result.is_err() {
+        // Nothing left behind: the directories this restore created go too
+        // (they are empty: the partial tree lived in the temporary directory).
+        for d in &created {
+            let _ = fs::remove_dir(d);
+        }
+    }
+    let summary = result?;
+    if !global.quiet {
+        eprintln!("ebak: restored {summary} into {}", dir.display());
+    }
+    Ok(())
 }
 
-fn restore_dir(args: &RestoreArgs, dir: &Path, global: Global) -> Result<(), CliError> {
-    let existing = match fs::symlink_metadata(dir) {
-        Ok(m) if m.is_dir() => Some(dir_is_empty(dir)?),
-        Ok(_) => return Err(CliError::usage(format!("{} exists and is not a directory", dir.display()))),
-        Err(_) => None,
-    };
-    if existing == Some(false) && !args.force {
-        return Err(CliError::usage(format!("{} exists and is not empty; use --force to replace it", dir.display())));
-    }
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent).map_err(|e| CliError::io(&parent, "cannot create", &e))?;
-    let (read, unlocked) = open_input(&args.file, &args.sources)?;
+/// Restores into a temporary directory inside `dir`, then renames each
+/// top-level entry into place once everything verified.
+fn restore_into(
+    args: &RestoreArgs,
+    dir: &Path,
+    read: HeaderRead<Box<dyn Read + Send>>,
+    unlocked: &Unlocked,
+    global: Global,
+) -> Result<String, CliError> {
     let temp = tempfile::Builder::new()
         .prefix(".ebak-restore-")
-        .tempdir_in(&parent)
-        .map_err(|e| CliError::io(&parent, "cannot create a directory in", &e))?;
-    let root = temp.path().to_path_buf();
+        .tempdir_in(dir)
+        .map_err(|e| CliError::io(dir, "cannot create a directory in", &e))?;
+    let staging = temp.path().join("new");
+    fs::create_dir(&staging).map_err(|e| CliError::io(&staging, "cannot create", &e))?;
     let dirs = std::sync::Mutex::new(Vec::new());
+    let force = args.force;
+    let check_top = |name: &std::ffi::OsStr| {
+        let target = dir.join(name);
+        if !force && fs::symlink_metadata(&target).is_ok() {
+            return Err(CliError::usage(format!("{} already exists; use --force to replace it", target.display())));
+        }
+        Ok(())
+    };
     let consume: Consumer<'_> = Box::new(|mut reader| {
         let werr = |e: io::Error| CliError::damaged(format!("the content inside the backup is malformed: {e}"));
         let (content, _) = archive::read_content_header(&mut reader).map_err(werr)?;
@@ -393,7 +416,7 @@ fn restore_dir(args: &RestoreArgs, dir: &Path, global: Global) -> Result<(), Cli
             }
         };
         let mut decoded = archive::decoder(&mut reader, content.compression).map_err(werr)?;
-        let extracted = archive::extract(&mut decoded, &root)?;
+        let extracted = archive::extract(&mut decoded, &staging, &check_top)?;
         drain(&mut decoded)?;
         drop(decoded);
         drain(reader)?;
@@ -402,41 +425,47 @@ fn restore_dir(args: &RestoreArgs, dir: &Path, global: Global) -> Result<(), Cli
         }
         Ok(format!("{} entries", extracted.entries))
     });
-    let summary = match pipe_plaintext(&args.file, read, &unlocked, &args.context, global, consume) {
-        Ok(s) => s,
-        Err(e) => {
-            // TempDir's drop removes the partial tree.
-            drop(temp);
-            return Err(e);
-        }
-    };
-    // Everything verified: now the directory times and permissions, then
-    // the rename into place.
-    archive::apply_dir_metadata(&root, &dirs.into_inner().unwrap_or_default())?;
-    let kept = temp.keep();
-    let mut old = None;
-    match existing {
-        Some(true) => fs::remove_dir(dir).map_err(|e| CliError::io(dir, "cannot replace", &e))?,
-        Some(false) => {
-            let aside = tempfile::Builder::new()
-                .prefix(".ebak-old-")
-                .tempdir_in(&parent)
-                .map_err(|e| CliError::io(&parent, "cannot create a directory in", &e))?
-                .keep();
-            let aside = aside.join("old");
-            fs::rename(dir, &aside).map_err(|e| CliError::io(dir, "cannot move aside", &e))?;
-            old = aside.parent().map(Path::to_path_buf);
-        }
-        None => {}
+    // On any error, `temp` is dropped and removes the partial tree.
+    let summary = pipe_plaintext(&args.file, read, unlocked, &args.context, global, consume)?;
+    let dirs = dirs.into_inner().unwrap_or_default();
+    if let Err(e) = put_in_place(dir, &staging, temp.path(), &dirs, force) {
+        // Directory permissions may have been applied: make the partial
+        // tree removable before `temp` removes it.
+        make_writable(temp.path());
+        return Err(e);
     }
-    fs::rename(&kept, dir).map_err(|e| CliError::io(dir, "cannot rename the restored tree into place as", &e))?;
-    if let Some(old) = old {
-        make_writable(&old);
-        fs::remove_dir_all(&old)
-            .map_err(|e| CliError::io(&old, "restored, but cannot remove the replaced tree at", &e))?;
-    }
-    if !global.quiet {
-        eprintln!("ebak: restored {summary} into {}", dir.display());
+    make_writable(temp.path());
+    temp.close().map_err(|e| CliError::io(dir, "restored, but cannot remove the temporary directory in", &e))?;
+    Ok(summary)
+}
+
+/// After everything verified: directory times and permissions, then each
+/// top-level entry renamed from `staging` into `dir` (replacing, with
+/// `force`, what was there: it is moved into `temp` and removed with it).
+fn put_in_place(
+    dir: &Path,
+    staging: &Path,
+    temp: &Path,
+    dirs: &[archive::DirMetadata],
+    force: bool,
+) -> Result<(), CliError> {
+    archive::apply_dir_metadata(staging, dirs)?;
+    let replaced = temp.join("replaced");
+    let entries: Vec<_> = fs::read_dir(staging)
+        .map_err(|e| CliError::io(staging, "cannot list", &e))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| CliError::io(staging, "cannot list", &e))?;
+    for entry in entries {
+        let target = dir.join(entry.file_name());
+        if fs::symlink_metadata(&target).is_ok() {
+            if !force {
+                return Err(CliError::usage(format!("{} already exists; use --force to replace it", target.display())));
+            }
+            fs::create_dir_all(&replaced).map_err(|e| CliError::io(&replaced, "cannot create", &e))?;
+            fs::rename(&target, replaced.join(entry.file_name()))
+                .map_err(|e| CliError::io(&target, "cannot move aside", &e))?;
+        }
+        fs::rename(entry.path(), &target).map_err(|e| CliError::io(&target, "cannot rename into place", &e))?;
     }
     Ok(())
 }
