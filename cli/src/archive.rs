@@ -1,0 +1,531 @@
+//! What the CLI puts inside a payload, and how it comes back out.
+//!
+//! The payload plaintext starts with a 10-byte content header:
+//! `"ebakcli1"`, a kind byte (`0x01` a tar archive of files and
+//! directories, `0x02` a single stream), and a compression byte (`0x00`
+//! none, `0x01` zstd); the (compressed) content follows. A payload that
+//! does not start with it is "raw": some other application's data, which
+//! `restore --raw` hands back untouched.
+//!
+//! Extraction refuses anything that would land outside the target: absolute
+//! names, `..`, links whose target leaves the tree, writes through symlinks,
+//! and entry types a backup of files has no business holding (devices,
+//! FIFOs).
+
+use crate::error::CliError;
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The content header's magic.
+pub const CONTENT_MAGIC: &[u8; 8] = b"ebakcli1";
+/// The content header's length.
+pub const CONTENT_HEADER_LEN: usize = 10;
+
+/// What the payload holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A tar archive of files and directory trees.
+    Tar,
+    /// One stream (a backup of standard input).
+    Stream,
+}
+
+/// How the content is compressed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    /// Not compressed.
+    None,
+    /// zstd.
+    Zstd,
+}
+
+/// The decoded content header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Content {
+    /// What it holds.
+    pub kind: Kind,
+    /// How it is compressed.
+    pub compression: Compression,
+}
+
+impl Content {
+    /// The 10 header bytes.
+    #[must_use]
+    pub fn encode(&self) -> [u8; CONTENT_HEADER_LEN] {
+        let [m0, m1, m2, m3, m4, m5, m6, m7] = *CONTENT_MAGIC;
+        let kind = match self.kind {
+            Kind::Tar => 1,
+            Kind::Stream => 2,
+        };
+        let compression = match self.compression {
+            Compression::None => 0,
+            Compression::Zstd => 1,
+        };
+        [m0, m1, m2, m3, m4, m5, m6, m7, kind, compression]
+    }
+
+    /// Decodes a content header; `None` if `bytes` is not one (a raw
+    /// payload).
+    #[must_use]
+    pub fn decode(bytes: &[u8]) -> Option<Self> {
+        let (magic, rest) = bytes.split_first_chunk::<8>()?;
+        if magic != CONTENT_MAGIC {
+            return None;
+        }
+        let kind = match rest.first()? {
+            1 => Kind::Tar,
+            2 => Kind::Stream,
+            _ => return None,
+        };
+        let compression = match rest.get(1)? {
+            0 => Compression::None,
+            1 => Compression::Zstd,
+            _ => return None,
+        };
+        Some(Self { kind, compression })
+    }
+}
+
+/// Counts bytes read from the sources (for the progress bar).
+#[derive(Debug, Default)]
+pub struct Counter(pub AtomicU64);
+
+impl Counter {
+    fn add(&self, n: usize) {
+        self.0.fetch_add(u64::try_from(n).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
+    /// Bytes so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+struct Counting<'a, R> {
+    inner: R,
+    counter: &'a Counter,
+    read: u64,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.add(n);
+        self.read = self.read.saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
+        Ok(n)
+    }
+}
+
+/// The name a command-line path gets in the archive: its last component
+/// (`tar -C parent name`, the way people expect `backup ~/photos` to
+/// restore as `photos/`).
+pub fn archive_name(path: &Path) -> Result<PathBuf, CliError> {
+    let absolute = fs::canonicalize(path).map_err(|e| CliError::io(path, "cannot back up", &e))?;
+    // Name a symlink given on the command line by its own name, not its
+    // target's.
+    let named = if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        path.to_path_buf()
+    } else {
+        absolute
+    };
+    named.file_name().map(PathBuf::from).ok_or_else(|| {
+        CliError::usage(format!("cannot back up {}: it has no name (back up what is inside it)", path.display()))
+    })
+}
+
+/// Total size of the regular files under `paths` (for the progress bar).
+pub fn total_size(paths: &[PathBuf]) -> u64 {
+    fn walk(p: &Path, total: &mut u64) {
+        let Ok(meta) = fs::symlink_metadata(p) else { return };
+        if meta.is_file() {
+            *total = total.saturating_add(meta.len());
+        } else if meta.is_dir()
+            && let Ok(entries) = fs::read_dir(p)
+        {
+            for e in entries.flatten() {
+                walk(&e.path(), total);
+            }
+        }
+    }
+    let mut total = 0;
+    for p in paths {
+        walk(p, &mut total);
+    }
+    total
+}
+
+/// Appends `src` (a file, a symlink or a directory tree) under `name`.
+/// Symlinks are stored as links, never followed. Sockets, FIFOs and
+/// devices are skipped with a warning (a backup cannot restore them).
+fn append_path<W: Write>(
+    builder: &mut tar::Builder<W>,
+    src: &Path,
+    name: &Path,
+    counter: &Counter,
+) -> Result<(), CliError> {
+    let meta = fs::symlink_metadata(src).map_err(|e| CliError::io(src, "cannot read", &e))?;
+    let file_type = meta.file_type();
+    if file_type.is_symlink() || file_type.is_dir() {
+        let mut header = tar::Header::new_gnu();
+        header.set_metadata_in_mode(&meta, tar::HeaderMode::Complete);
+        if file_type.is_symlink() {
+            let target = fs::read_link(src).map_err(|e| CliError::io(src, "cannot read link", &e))?;
+            builder.append_link(&mut header, name, &target).map_err(|e| CliError::io(src, "cannot archive", &e))?;
+            return Ok(());
+        }
+        builder.append_data(&mut header, name, io::empty()).map_err(|e| CliError::io(src, "cannot archive", &e))?;
+        let mut children: Vec<_> = fs::read_dir(src)
+            .map_err(|e| CliError::io(src, "cannot list", &e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| CliError::io(src, "cannot list", &e))?;
+        // Sorted, so that the same tree gives the same archive.
+        children.sort_by_key(fs::DirEntry::file_name);
+        for child in children {
+            append_path(builder, &child.path(), &name.join(child.file_name()), counter)?;
+        }
+        return Ok(());
+    }
+    if !file_type.is_file() {
+        eprintln!("ebak: skipping {}: not a regular file, directory or symlink", src.display());
+        return Ok(());
+    }
+    let file = fs::File::open(src).map_err(|e| CliError::io(src, "cannot open", &e))?;
+    let mut header = tar::Header::new_gnu();
+    header.set_metadata_in_mode(&meta, tar::HeaderMode::Complete);
+    let size = meta.len();
+    // The header promises `size` bytes: read exactly that many, so a file
+    // that grows while it is read cannot corrupt the archive.
+    let mut reader = Counting { inner: file.take(size), counter, read: 0 };
+    builder.append_data(&mut header, name, &mut reader).map_err(|e| CliError::io(src, "cannot archive", &e))?;
+    if reader.read != size {
+        return Err(CliError::io_plain(
+            &format!("cannot back up {}", src.display()),
+            &io::Error::other("the file shrank while it was being read"),
+        ));
+    }
+    Ok(())
+}
+
+/// Writes the content header and a tar archive of `paths` (each under its
+/// `archive_name`) to `out`, compressed if asked.
+pub fn write_archive<W: Write>(
+    paths: &[PathBuf],
+    out: W,
+    compression: Compression,
+    counter: &Counter,
+) -> Result<(), CliError> {
+    let pipe_err = |e: io::Error| CliError::io_plain("cannot write the archive", &e);
+    let mut out = out;
+    out.write_all(&Content { kind: Kind::Tar, compression }.encode()).map_err(pipe_err)?;
+    let sink: Box<dyn Write> = match compression {
+        Compression::None => Box::new(out),
+        Compression::Zstd => Box::new(zstd::Encoder::new(out, 3).map_err(pipe_err)?.auto_finish()),
+    };
+    let mut builder = tar::Builder::new(sink);
+    builder.follow_symlinks(false);
+    for path in paths {
+        let name = archive_name(path)?;
+        append_path(&mut builder, path, &name, counter)?;
+    }
+    let mut sink = builder.into_inner().map_err(pipe_err)?;
+    sink.flush().map_err(pipe_err)?;
+    drop(sink);
+    Ok(())
+}
+
+/// Writes the content header and `input` (standard input) to `out`.
+pub fn write_stream<R: Read, W: Write>(
+    input: R,
+    out: W,
+    compression: Compression,
+    counter: &Counter,
+) -> Result<(), CliError> {
+    let pipe_err = |e: io::Error| CliError::io_plain("cannot back up standard input", &e);
+    let mut out = out;
+    out.write_all(&Content { kind: Kind::Stream, compression }.encode()).map_err(pipe_err)?;
+    let mut input = Counting { inner: input, counter, read: 0 };
+    match compression {
+        Compression::None => {
+            io::copy(&mut input, &mut out).map_err(pipe_err)?;
+            out.flush().map_err(pipe_err)?;
+        }
+        Compression::Zstd => {
+            let mut enc = zstd::Encoder::new(out, 3).map_err(pipe_err)?;
+            io::copy(&mut input, &mut enc).map_err(pipe_err)?;
+            enc.finish().map_err(pipe_err)?.flush().map_err(pipe_err)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads the content header from `input`; returns it (`None` for a raw
+/// payload) and the bytes read while looking, which belong to the content.
+pub fn read_content_header<R: Read>(input: &mut R) -> io::Result<(Option<Content>, Vec<u8>)> {
+    let mut head = Vec::with_capacity(CONTENT_HEADER_LEN);
+    input.by_ref().take(CONTENT_HEADER_LEN as u64).read_to_end(&mut head)?;
+    match Content::decode(&head) {
+        Some(c) => Ok((Some(c), Vec::new())),
+        None => Ok((None, head)),
+    }
+}
+
+/// The decompressed content after the header.
+pub fn decoder<'a, R: Read + 'a>(input: R, compression: Compression) -> io::Result<Box<dyn Read + 'a>> {
+    Ok(match compression {
+        Compression::None => Box::new(input),
+        Compression::Zstd => Box::new(zstd::Decoder::new(input)?),
+    })
+}
+
+/// A path from an archive, if it is relative and has only normal
+/// components (no root, no `..`, no drive prefix).
+fn checked_relative(path: &Path) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::Normal(n) => out.push(n),
+            Component::CurDir => {}
+            Component::ParentDir | Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    if out.as_os_str().is_empty() { None } else { Some(out) }
+}
+
+/// Whether the symlink at `root/link` resolves inside `root`, following
+/// the symlinks it meets on the way as the kernel would (RESOLVE_BENEATH
+/// in user space); a dangling tail is resolved by name.
+fn symlink_stays_inside(root: &Path, link: &Path) -> bool {
+    let mut stack: Vec<std::ffi::OsString> =
+        link.parent().map(|p| p.iter().map(ToOwned::to_owned).collect()).unwrap_or_default();
+    let Ok(target) = fs::read_link(root.join(link)) else { return false };
+    let mut pending: Vec<PathBuf> = vec![target];
+    let mut hops = 0u32;
+    while let Some(next) = pending.pop() {
+        let mut components: Vec<Component<'_>> = next.components().collect();
+        components.reverse();
+        while let Some(c) = components.pop() {
+            match c {
+                Component::RootDir | Component::Prefix(_) => return false,
+                Component::CurDir => {}
+                Component::ParentDir => {
+                    if stack.pop().is_none() {
+                        return false;
+                    }
+                }
+                Component::Normal(n) => {
+                    stack.push(n.to_owned());
+                    let here: PathBuf = stack.iter().collect();
+                    let full = root.join(&here);
+                    if fs::symlink_metadata(&full).is_ok_and(|m| m.file_type().is_symlink()) {
+                        hops = hops.saturating_add(1);
+                        if hops > 40 {
+                            return false;
+                        }
+                        let Ok(inner) = fs::read_link(&full) else { return false };
+                        stack.pop();
+                        // Resolve the link's target, then the rest of this path.
+                        let rest: PathBuf = components.iter().rev().collect();
+                        pending.push(rest);
+                        pending.push(inner);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    true
+}
+
+/// A directory whose permissions and time are applied after the whole
+/// backup verified.
+pub type DirMetadata = (PathBuf, u32, u64);
+
+/// What extraction did.
+#[derive(Debug, Default)]
+pub struct Extracted {
+    /// Entries written.
+    pub entries: u64,
+    /// Directories to finish with [`apply_dir_metadata`].
+    pub dirs: Vec<DirMetadata>,
+}
+
+/// Unpacks a tar archive into `root` (an empty directory), refusing any
+/// entry that would escape it. `check_top` sees each new top-level name
+/// before anything is written under it, and can stop the restore. Directory permissions and times are left for
+/// [`apply_dir_metadata`], once the whole backup has verified (a read-only
+/// directory must not stop the tree from being filled, or removed).
+pub fn extract<R: Read>(
+    input: R,
+    root: &Path,
+    check_top: &dyn Fn(&std::ffi::OsStr) -> Result<(), CliError>,
+) -> Result<Extracted, CliError> {
+    let bad = |what: String| CliError::damaged(format!("refusing to restore: {what}"));
+    let tar_err = |e: io::Error| CliError::damaged(format!("the archive inside the backup is malformed: {e}"));
+    let mut archive = tar::Archive::new(input);
+    archive.set_preserve_permissions(true);
+    archive.set_preserve_mtime(true);
+    archive.set_overwrite(false);
+    let mut dirs: Vec<DirMetadata> = Vec::new();
+    let mut links: Vec<PathBuf> = Vec::new();
+    let mut tops: std::collections::BTreeSet<std::ffi::OsString> = std::collections::BTreeSet::new();
+    let mut stats = Extracted::default();
+    for entry in archive.entries().map_err(tar_err)? {
+        let mut entry = entry.map_err(tar_err)?;
+        let raw = entry.path().map_err(tar_err)?.into_owned();
+        let Some(path) = checked_relative(&raw) else {
+            return Err(bad(format!("entry {} is absolute or leaves the target with ..", raw.display())));
+        };
+        if let Some(Component::Normal(top)) = path.components().next()
+            && tops.insert(top.to_owned())
+        {
+            check_top(top)?;
+        }
+        let kind = entry.header().entry_type();
+        match kind {
+            tar::EntryType::Regular | tar::EntryType::Continuous => {}
+            tar::EntryType::Directory => {
+                let mode = entry.header().mode().map_err(tar_err)?;
+                let mtime = entry.header().mtime().map_err(tar_err)?;
+                dirs.push((path.clone(), mode, mtime));
+                entry.set_preserve_permissions(false);
+                entry.set_preserve_mtime(false);
+            }
+            tar::EntryType::Symlink => {
+                let target = entry
+                    .link_name()
+                    .map_err(tar_err)?
+                    .ok_or_else(|| bad(format!("symlink {} has no target", raw.display())))?;
+                if target.is_absolute() {
+                    return Err(bad(format!("symlink {} points to an absolute path", raw.display())));
+                }
+                links.push(path.clone());
+            }
+            tar::EntryType::Link => {
+                let target = entry
+                    .link_name()
+                    .map_err(tar_err)?
+                    .ok_or_else(|| bad(format!("hard link {} has no target", raw.display())))?;
+                if checked_relative(&target).is_none() {
+                    return Err(bad(format!("hard link {} points outside the archive", raw.display())));
+                }
+            }
+            tar::EntryType::XGlobalHeader | tar::EntryType::XHeader => continue,
+            other => return Err(bad(format!("entry {} has an unsupported type ({other:?})", raw.display()))),
+        }
+        // tar checks again that the entry's parent, canonicalized, is
+        // inside `root`: that is what stops writes through a symlink.
+        let unpacked = entry.unpack_in(root).map_err(|e| bad(format!("entry {}: {e}", raw.display())))?;
+        if !unpacked {
+            return Err(bad(format!("entry {} leaves the target", raw.display())));
+        }
+        stats.entries = stats.entries.saturating_add(1);
+    }
+    for link in &links {
+        if !symlink_stays_inside(root, link) {
+            return Err(bad(format!("symlink {} points outside the restored tree", link.display())));
+        }
+    }
+    stats.dirs = dirs;
+    Ok(stats)
+}
+
+/// Applies directory permissions and times, deepest first.
+pub fn apply_dir_metadata(root: &Path, dirs: &[DirMetadata]) -> Result<(), CliError> {
+    let mut dirs: Vec<&DirMetadata> = dirs.iter().collect();
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.0.components().count()));
+    for (dir, mode, mtime) in dirs {
+        let full = root.join(dir);
+        set_dir_metadata(&full, *mode, *mtime).map_err(|e| CliError::io(&full, "cannot set permissions of", &e))?;
+    }
+    Ok(())
+}
+
+fn system_time(mtime: u64) -> io::Result<std::time::SystemTime> {
+    std::time::UNIX_EPOCH
+        .checked_add(std::time::Duration::from_secs(mtime))
+        .ok_or_else(|| io::Error::other("modification time out of range"))
+}
+
+#[cfg(unix)]
+fn set_dir_metadata(dir: &Path, mode: u32, mtime: u64) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let time = system_time(mtime)?;
+    fs::File::open(dir)?.set_modified(time)?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(mode & 0o7777))
+}
+
+#[cfg(not(unix))]
+fn set_dir_metadata(dir: &Path, _mode: u32, mtime: u64) -> io::Result<()> {
+    let time = system_time(mtime)?;
+    fs::File::open(dir)?.set_modified(time)
+}
+
+/// Reads a tar archive to its end without writing anything (for `verify`):
+/// every entry's data is read, so a truncated archive is noticed.
+pub fn walk(input: impl Read) -> Result<u64, CliError> {
+    let tar_err = |e: io::Error| CliError::damaged(format!("the archive inside the backup is malformed: {e}"));
+    let mut archive = tar::Archive::new(input);
+    let mut entries = 0u64;
+    for entry in archive.entries().map_err(tar_err)? {
+        let mut entry = entry.map_err(tar_err)?;
+        io::copy(&mut entry, &mut io::sink()).map_err(tar_err)?;
+        entries = entries.saturating_add(1);
+    }
+    Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_header_round_trips_and_rejects_others() {
+        for kind in [Kind::Tar, Kind::Stream] {
+            for compression in [Compression::None, Compression::Zstd] {
+                let c = Content { kind, compression };
+                assert_eq!(Content::decode(&c.encode()), Some(c));
+            }
+        }
+        assert_eq!(Content::decode(b"ebakcli1\x03\x00"), None);
+        assert_eq!(Content::decode(b"ebakcli1\x01\x02"), None);
+        assert_eq!(Content::decode(b"Hello, ebak!"), None);
+        assert_eq!(Content::decode(b"ebak"), None);
+    }
+
+    #[test]
+    fn only_plain_relative_paths_pass() {
+        assert_eq!(checked_relative(Path::new("a/b")), Some(PathBuf::from("a/b")));
+        assert_eq!(checked_relative(Path::new("./a")), Some(PathBuf::from("a")));
+        assert_eq!(checked_relative(Path::new("/etc/passwd")), None);
+        assert_eq!(checked_relative(Path::new("a/../../b")), None);
+        assert_eq!(checked_relative(Path::new("..")), None);
+        assert_eq!(checked_relative(Path::new(".")), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_resolution_follows_links_on_the_way() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir(root.join("sub")).unwrap();
+        symlink("sub", root.join("ok")).unwrap();
+        symlink("../sub/x", root.join("sub/up")).unwrap();
+        symlink("..", root.join("escape")).unwrap();
+        symlink(".", root.join("here")).unwrap();
+        // Lexically "here/.." is ".", but "here" is the root itself, so it
+        // really is the root's parent.
+        symlink("here/..", root.join("sneaky")).unwrap();
+        symlink("sub/../../x", root.join("climb")).unwrap();
+        symlink("missing/deeper", root.join("dangling")).unwrap();
+        assert!(symlink_stays_inside(root, Path::new("ok")));
+        assert!(symlink_stays_inside(root, Path::new("sub/up")));
+        assert!(symlink_stays_inside(root, Path::new("dangling")));
+        assert!(symlink_stays_inside(root, Path::new("here")));
+        assert!(!symlink_stays_inside(root, Path::new("escape")));
+        assert!(!symlink_stays_inside(root, Path::new("sneaky")));
+        assert!(!symlink_stays_inside(root, Path::new("climb")));
+    }
+}

@@ -1,0 +1,211 @@
+//! The `ebak` command-line tool. See `ebak --help` and `cli/README.md`.
+
+use clap::{Args, Parser, Subcommand};
+use ebak::commands::{self, BackupArgs, Global, PasswdAction, PasswdArgs, RestoreArgs, RotateArgs, VerifyArgs};
+use ebak::error::{CliError, Exit};
+use ebak::secrets::Sources;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// End-to-end encrypted backups: only your password or your 64-digit key opens them.
+#[derive(Debug, Parser)]
+#[command(name = "ebak", version, about, long_about = None, after_help = EXIT_CODES)]
+struct Cli {
+    /// No progress bars or notes (errors are still printed).
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// Threads for encryption and decryption (0: all cores).
+    #[arg(long, global = true, default_value_t = 0, value_name = "N")]
+    threads: usize,
+    #[command(subcommand)]
+    command: Command,
+}
+
+const EXIT_CODES: &str = "Exit codes: 0 success, 2 usage (or refused: existing target without --force, bad key text, no secret), \
+3 wrong password or key, 4 damaged, tampered with or not an ebak file, 5 I/O error.\n\
+Secrets: EBAK_PASSWORD, EBAK_KEY, EBAK_NEW_PASSWORD, or files (one final line break is removed), or prompts on a terminal.";
+
+#[derive(Debug, Args, Clone, Default)]
+struct SecretFlags {
+    /// Use a password (prompted on a terminal, twice for a new one, unless EBAK_PASSWORD or --password-file gives it).
+    #[arg(long)]
+    password: bool,
+    /// Read the password from this file (one final line break is removed).
+    #[arg(long, value_name = "FILE")]
+    password_file: Option<PathBuf>,
+    /// Use the 64-digit key (prompted unless EBAK_KEY or --key-file gives it).
+    #[arg(long)]
+    key: bool,
+    /// Read the 64-digit key from this file.
+    #[arg(long, value_name = "FILE")]
+    key_file: Option<PathBuf>,
+}
+
+impl SecretFlags {
+    fn sources(&self) -> Sources {
+        Sources {
+            password: self.password,
+            password_file: self.password_file.clone(),
+            key: self.key,
+            key_file: self.key_file.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print a fresh 64-digit key.
+    Keygen,
+    /// Back up files and directory trees (or standard input, `-`) into one encrypted file.
+    Backup {
+        /// Files and directories to back up, or `-` for standard input.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// The backup file to write (`-` for standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        #[command(flatten)]
+        secrets: SecretFlags,
+        /// Make a new 64-digit key for this backup and print it once.
+        #[arg(long)]
+        new_key: bool,
+        /// Application context bound into the payload (must be given again to restore).
+        #[arg(long, default_value = "", value_name = "TEXT")]
+        context: String,
+        /// Do not compress (zstd is used by default).
+        #[arg(long)]
+        no_compress: bool,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Restore a backup into a directory (-C) or as one stream (-o).
+    Restore {
+        /// The backup file (`-` for standard input).
+        file: PathBuf,
+        /// Restore the files into this directory (created if missing; replaced only with --force).
+        #[arg(short = 'C', long = "directory", value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Write the content as one stream to this file (`-` for standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Write the decrypted payload as it is, without decoding the ebak content (for backups made by other applications).
+        #[arg(long)]
+        raw: bool,
+        /// Replace an existing target.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        secrets: SecretFlags,
+        /// The application context the backup was made with.
+        #[arg(long, default_value = "", value_name = "TEXT")]
+        context: String,
+    },
+    /// Authenticate a whole backup and decode its content; write nothing.
+    Verify {
+        /// The backup file (`-` for standard input).
+        file: PathBuf,
+        #[command(flatten)]
+        secrets: SecretFlags,
+        /// The application context the backup was made with.
+        #[arg(long, default_value = "", value_name = "TEXT")]
+        context: String,
+    },
+    /// Show a backup's format, key slots and sizes (needs no secret).
+    Inspect {
+        /// The backup file (`-` for standard input).
+        file: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change, add or remove a password; the payload is not touched.
+    Passwd {
+        /// The backup file (rewritten in place, atomically).
+        file: PathBuf,
+        /// Add a password instead of changing one.
+        #[arg(long, conflicts_with = "remove")]
+        add: bool,
+        /// Remove a password.
+        #[arg(long)]
+        remove: bool,
+        /// The key slot to change or remove (see `ebak inspect`).
+        #[arg(long, value_name = "N")]
+        slot: Option<usize>,
+        #[command(flatten)]
+        secrets: SecretFlags,
+        /// Read the new password from this file (else EBAK_NEW_PASSWORD, else a prompt).
+        #[arg(long, value_name = "FILE")]
+        new_password_file: Option<PathBuf>,
+    },
+    /// Re-encrypt under a new backup key: revokes a leaked password or key for this file.
+    Rotate {
+        /// The backup file (rewritten in place, atomically).
+        file: PathBuf,
+        #[command(flatten)]
+        secrets: SecretFlags,
+        /// Read the new password from this file (else EBAK_NEW_PASSWORD, else a prompt).
+        #[arg(long, value_name = "FILE")]
+        new_password_file: Option<PathBuf>,
+        /// No password on the new file (requires --new-key).
+        #[arg(long)]
+        no_password: bool,
+        /// Print the new 64-digit key once.
+        #[arg(long)]
+        new_key: bool,
+        /// The application context the backup was made with.
+        #[arg(long, default_value = "", value_name = "TEXT")]
+        context: String,
+    },
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    let global = Global { quiet: cli.quiet, threads: cli.threads };
+    match cli.command {
+        Command::Keygen => commands::keygen(),
+        Command::Backup { paths, output, secrets, new_key, context, no_compress, force } => commands::backup(
+            &BackupArgs { paths, output, sources: secrets.sources(), new_key, context, no_compress, force },
+            global,
+        ),
+        Command::Restore { file, dir, output, raw, force, secrets, context } => commands::restore(
+            &RestoreArgs { file, dir, output, raw, force, sources: secrets.sources(), context },
+            global,
+        ),
+        Command::Verify { file, secrets, context } => {
+            commands::verify(&VerifyArgs { file, sources: secrets.sources(), context }, global)
+        }
+        Command::Inspect { file, json } => commands::inspect(&file, json),
+        Command::Passwd { file, add, remove, slot, secrets, new_password_file } => {
+            let action = if add {
+                PasswdAction::Add
+            } else if remove {
+                PasswdAction::Remove
+            } else {
+                PasswdAction::Change
+            };
+            commands::passwd(&PasswdArgs { file, action, slot, sources: secrets.sources(), new_password_file }, global)
+        }
+        Command::Rotate { file, secrets, new_password_file, no_password, new_key, context } => commands::rotate(
+            &RotateArgs { file, sources: secrets.sources(), new_password_file, no_password, new_key, context },
+            global,
+        ),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let usage = e.use_stderr();
+            let _ = e.print();
+            return ExitCode::from(if usage { Exit::Usage as u8 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ebak: {}", e.message);
+            ExitCode::from(e.exit as u8)
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! Where secrets come from: an environment variable, a file, or a prompt
+//! on the terminal. Secrets are held in wiping containers and never printed.
+//!
+//! A secret read from a file loses exactly one final line break (`\n` or
+//! `\r\n`), because editors add one; any other byte, spaces included, is
+//! part of it. A secret from an environment variable is used as it is.
+
+use crate::error::CliError;
+use ebak_core::BackupKey;
+use ebak_core::recovery_key;
+use std::io::IsTerminal;
+use std::path::Path;
+use zeroize::Zeroizing;
+
+/// The password variable: the current password (to open or to protect).
+pub const ENV_PASSWORD: &str = "EBAK_PASSWORD";
+/// The 64-digit key variable.
+pub const ENV_KEY: &str = "EBAK_KEY";
+/// The new password, for `passwd` and `rotate`.
+pub const ENV_NEW_PASSWORD: &str = "EBAK_NEW_PASSWORD";
+
+/// A secret that opens a file.
+pub enum Unlock {
+    /// The backup key, from the 64-digit key.
+    Key(BackupKey),
+    /// A password.
+    Password(Zeroizing<String>),
+}
+
+impl std::fmt::Debug for Unlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Key(_) => "Unlock::Key([redacted])",
+            Self::Password(_) => "Unlock::Password([redacted])",
+        })
+    }
+}
+
+/// Whether a prompt can be shown (stderr and stdin are terminals).
+pub fn interactive() -> bool {
+    std::io::stderr().is_terminal() && std::io::stdin().is_terminal()
+}
+
+/// Removes one final `\n` or `\r\n`.
+fn strip_one_line_break(mut text: Zeroizing<String>) -> Zeroizing<String> {
+    let len = text.len();
+    if text.ends_with("\r\n") {
+        text.truncate(len.saturating_sub(2));
+    } else if text.ends_with('\n') {
+        text.truncate(len.saturating_sub(1));
+    }
+    text
+}
+
+/// Reads a secret file as UTF-8, minus one final line break.
+pub fn read_secret_file(path: &Path, what: &str) -> Result<Zeroizing<String>, CliError> {
+    let bytes =
+        Zeroizing::new(std::fs::read(path).map_err(|e| CliError::io(path, &format!("cannot read {what} file"), &e))?);
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| CliError::usage(format!("{what} file {} is not valid UTF-8", path.display())))?;
+    Ok(strip_one_line_break(Zeroizing::new(text.to_owned())))
+}
+
+fn env_secret(var: &str) -> Option<Zeroizing<String>> {
+    std::env::var(var).ok().map(Zeroizing::new)
+}
+
+fn prompt(label: &str) -> Result<Zeroizing<String>, CliError> {
+    rpassword::prompt_password(label)
+        .map(Zeroizing::new)
+        .map_err(|e| CliError::io_plain("cannot read from the terminal", &e))
+}
+
+/// Parses a 64-digit key, with the parser's own words for what is wrong.
+pub fn parse_key(text: &str, source: &str) -> Result<BackupKey, CliError> {
+    recovery_key::parse(text).map_err(|e| CliError::usage(format!("{source}: {e}")))
+}
+
+/// Where the command line says a key or password comes from.
+#[derive(Debug, Default, Clone)]
+pub struct Sources {
+    /// `--password`: use a password (prompted if no file or variable).
+    pub password: bool,
+    /// `--password-file`.
+    pub password_file: Option<std::path::PathBuf>,
+    /// `--key`: use the 64-digit key (prompted if no file or variable).
+    pub key: bool,
+    /// `--key-file`.
+    pub key_file: Option<std::path::PathBuf>,
+}
+
+impl Sources {
+    /// The key, if the command line or the environment gives one: the key
+    /// file, then `EBAK_KEY`, then a prompt if `--key` was given.
+    pub fn key(&self) -> Result<Option<BackupKey>, CliError> {
+        if let Some(path) = &self.key_file {
+            let text = read_secret_file(path, "key")?;
+            return parse_key(&text, &format!("key file {}", path.display())).map(Some);
+        }
+        if let Some(text) = env_secret(ENV_KEY) {
+            return parse_key(&text, ENV_KEY).map(Some);
+        }
+        if self.key {
+            if !interactive() {
+                return Err(CliError::usage(format!(
+                    "--key needs a terminal to prompt on; use --key-file or {ENV_KEY}"
+                )));
+            }
+            let text = prompt("64-digit key: ")?;
+            return parse_key(&text, "the 64-digit key").map(Some);
+        }
+        Ok(None)
+    }
+
+    /// The password, if given: the password file, then `EBAK_PASSWORD`,
+    /// then a prompt (twice when `confirm`) if `--password` was given.
+    pub fn password(&self, confirm: bool) -> Result<Option<Zeroizing<String>>, CliError> {
+        if let Some(path) = &self.password_file {
+            return read_secret_file(path, "password").map(Some);
+        }
+        if let Some(p) = env_secret(ENV_PASSWORD) {
+            return Ok(Some(p));
+        }
+        if self.password {
+            return prompt_password(confirm, "Password", ENV_PASSWORD, "--password-file").map(Some);
+        }
+        Ok(None)
+    }
+
+    /// The secret that opens a file: the key if one is given, else a
+    /// password, else (on a terminal) a password prompt.
+    pub fn unlock(&self) -> Result<Unlock, CliError> {
+        if self.key_file.is_some() || self.key {
+            return Ok(Unlock::Key(self.key()?.ok_or_else(|| CliError::usage("no key given"))?));
+        }
+        if self.password_file.is_some() || self.password {
+            return Ok(Unlock::Password(self.password(false)?.ok_or_else(|| CliError::usage("no password given"))?));
+        }
+        if let Some(key) = self.key()? {
+            return Ok(Unlock::Key(key));
+        }
+        if let Some(password) = self.password(false)? {
+            return Ok(Unlock::Password(password));
+        }
+        if interactive() {
+            return prompt("Password (or run with --key for the 64-digit key): ").map(Unlock::Password);
+        }
+        Err(CliError::usage(format!(
+            "no password or key: set {ENV_PASSWORD} or {ENV_KEY}, or use --password-file or --key-file"
+        )))
+    }
+}
+
+/// Prompts for a password, twice if `confirm`; refuses an empty one when
+/// confirming (a new password).
+pub fn prompt_password(confirm: bool, what: &str, var: &str, flag: &str) -> Result<Zeroizing<String>, CliError> {
+    if !interactive() {
+        return Err(CliError::usage(format!("no terminal to prompt for a password on: set {var} or use {flag}")));
+    }
+    loop {
+        let first = prompt(&format!("{what}: "))?;
+        if !confirm {
+            return Ok(first);
+        }
+        if first.is_empty() {
+            eprintln!("The password is empty; type one, or press Ctrl-C.");
+            continue;
+        }
+        let second = prompt(&format!("{what} (again): "))?;
+        if *first == *second {
+            return Ok(first);
+        }
+        eprintln!("The two passwords differ; try again.");
+    }
+}
+
+/// A new password for `passwd` and `rotate`: `--new-password-file`, then
+/// `EBAK_NEW_PASSWORD`, then a double prompt.
+pub fn new_password(file: Option<&Path>) -> Result<Zeroizing<String>, CliError> {
+    let password = if let Some(path) = file {
+        read_secret_file(path, "new password")?
+    } else if let Some(p) = env_secret(ENV_NEW_PASSWORD) {
+        p
+    } else {
+        prompt_password(true, "New password", ENV_NEW_PASSWORD, "--new-password-file")?
+    };
+    if password.is_empty() {
+        return Err(CliError::usage("the new password is empty"));
+    }
+    Ok(password)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exactly_one_line_break_is_stripped() {
+        let s = |t: &str| strip_one_line_break(Zeroizing::new(t.to_owned())).to_string();
+        assert_eq!(s("pw\n"), "pw");
+        assert_eq!(s("pw\r\n"), "pw");
+        assert_eq!(s("pw\n\n"), "pw\n");
+        assert_eq!(s("pw "), "pw ");
+        assert_eq!(s(" pw\t\n"), " pw\t");
+        assert_eq!(s("pw"), "pw");
+    }
+}
