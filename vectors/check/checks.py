@@ -38,7 +38,8 @@ EBAK_CEILINGS = {
 def pieces(data: bytes, sizes: tuple[int, ...] | None) -> list[bytes]:
     if sizes is None:
         return [data]
-    out, pos = [], 0
+    out: list[bytes] = []
+    pos = 0
     for size in itertools.cycle(sizes):
         if pos >= len(data):
             return out
@@ -301,6 +302,7 @@ def check_wycheproof_test(c: Check) -> str | None:
     context = c.need_hex("ctx")
     data = c.zlib_hex("ct")
     data = data if data is not None else b""
+
     def make(release: Callable[[bytes], None]) -> cobblestone.StreamOpener:
         return cobblestone.StreamOpener(key, context, release)
 

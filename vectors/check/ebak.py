@@ -11,8 +11,8 @@ that the checker can compare them with the vectors'.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from argon2.low_level import Type, hash_secret_raw
@@ -90,7 +90,7 @@ def nfc_utf8(password: str) -> bytes:
         raise UsageError("the password is not a sequence of Unicode scalar values") from None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def argon2id(password: bytes, salt: bytes, m: int, t: int, p: int) -> bytes:
     """Argon2id version 0x13, 32 bytes, empty secret and associated data."""
     # The checker must never run Argon2id past the ceilings: the reader's
@@ -348,6 +348,8 @@ class FileOpener:
             raise UsageError("application context over 1024 bytes")
         if isinstance(secret, Key) and len(secret.key) != BACKUP_KEY_BYTES:
             raise UsageError("a backup key is 32 bytes")
+        if isinstance(secret, Password):
+            nfc_utf8(secret.password)  # spec 4.3: refused before the file is read
         self._secret = secret
         self._context = context
         self._release = release
@@ -380,9 +382,7 @@ class FileOpener:
             self.trace.header = header
             self._unlock(header)
             rest, self._buf = self._buf[header.length :], b""
-            self._payload = cobblestone.StreamOpener(
-                self._secret_key(), payload_context(self._context), self._release
-            )
+            self._payload = cobblestone.StreamOpener(self._secret_key(), payload_context(self._context), self._release)
             data = rest
         try:
             self._payload.feed(data)

@@ -32,7 +32,8 @@ WYCHEPROOF = Path(os.environ.get("EBAK_WYCHEPROOF_DIR") or check.WORKSPACE.paren
 
 
 def load(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
 
 
 FILES = {
@@ -96,7 +97,12 @@ def both(*mutations: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, An
 
 # (file, tcId, what is broken, the mutation)
 MUTATIONS: list[tuple[str, int, str, Callable[[dict[str, Any]], None]]] = [
-    ("file", 3, "a valid vector called invalid", both(set_field("result", "invalid"), set_field("failureStage", "Payload"))),
+    (
+        "file",
+        3,
+        "a valid vector called invalid",
+        both(set_field("result", "invalid"), set_field("failureStage", "Payload")),
+    ),
     ("file", 24, "an acceptable vector called valid", set_field("result", "valid")),
     ("file", 40, "the wrong failure class", set_field("failureStage", "Commitment")),
     ("file", 96, "the wrong failure class (password)", set_field("failureStage", "HeaderMac")),
@@ -137,7 +143,12 @@ MUTATIONS: list[tuple[str, int, str, Callable[[dict[str, Any]], None]]] = [
     ("keywrap", 46, "an unknown slot type opened", set_field("result", "valid")),
     ("recovery", 1, "the key", flip_field("key")),
     ("recovery", 4, "the formatted key in upper case", set_field("formatted", "80D2" + "-0000" * 15)),
-    ("recovery", 22, "the error position", set_field("error", {"kind": "InvalidCharacter", "character": "x", "position": 3})),
+    (
+        "recovery",
+        22,
+        "the error position",
+        set_field("error", {"kind": "InvalidCharacter", "character": "x", "position": 3}),
+    ),
     ("recovery", 16, "the error kind", set_field("error", {"kind": "TooLong", "extra": 1})),
     ("wycheproof", 3, "aeadKey", flip_field("aeadKey")),
     ("wycheproof", 12, "the PartialPlaintext length", set_field("msgLength", 16383)),
@@ -219,7 +230,7 @@ class StreamingReader(unittest.TestCase):
     SALT = bytes(range(100, 124))
     MESSAGE = bytes(i % 251 for i in range(3 * 16384 + 5))
 
-    def open(self, ciphertext: bytes, piece: int) -> tuple[list[bytes], Exception | None]:
+    def open(self, ciphertext: bytes, piece: int) -> tuple[list[bytes], cobblestone.CobblestoneError | None]:
         released: list[bytes] = []
         opener = cobblestone.StreamOpener(self.KEY, b"ctx", released.append)
         try:
@@ -285,6 +296,14 @@ class Parsing(unittest.TestCase):
 
     def test_an_incomplete_header_waits_for_more(self) -> None:
         self.assertIsNone(ebak.parse_header(ebak.MAGIC + bytes([1, 0]), complete=False))
+
+    def test_usage_errors_come_before_the_file(self) -> None:
+        # Spec 5 and 4.3: a context over 1024 bytes, a password with no UTF-8.
+        with self.assertRaises(ebak.UsageError):
+            ebak.FileOpener(ebak.Key(bytes(32)), bytes(1025), lambda _: None)
+        with self.assertRaises(ebak.UsageError):
+            ebak.FileOpener(ebak.Password("unpaired \ud800"), b"", lambda _: None)
+        ebak.FileOpener(ebak.Key(bytes(32)), bytes(1024), lambda _: None)
 
     def test_kdf_work_budget(self) -> None:
         slot = ebak.PasswordSlot(bytes(16), 1 << 20, 16, 1, bytes(104), bytes(28))
