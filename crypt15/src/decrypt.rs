@@ -63,9 +63,7 @@ pub enum Md5Check {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DecryptError {
-    /// Fewer than 32 bytes after the header: no room for a tag and an MD5
-    /// (a tag-only file is never that short either: its ZIP alone is at
-    /// least 22 bytes).
+    /// Fewer than 16 bytes after the header: no room for a tag.
     Truncated {
         /// The bytes after the header.
         after_header: u64,
@@ -81,15 +79,18 @@ pub enum DecryptError {
     /// The tag verifies but the MD5 after it does not match: the last 16
     /// bytes are damaged.
     Md5Mismatch,
+    /// The header has the feature-table flag (a msgstore file, which always
+    /// ends with an MD5), but the file ends with the tag alone: it lost its
+    /// last 16 bytes.
+    Md5Missing,
 }
 
 impl fmt::Display for DecryptError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Truncated { after_header } => write!(
-                f,
-                "truncated: {after_header} bytes after the header, fewer than the {HOLD_BYTES} of a tag and an MD5"
-            ),
+            Self::Truncated { after_header } => {
+                write!(f, "truncated: {after_header} bytes after the header, fewer than the {TAG_BYTES} of a tag")
+            }
             Self::TooLong => write!(f, "more ciphertext than AES-GCM allows ({MAX_CIPHERTEXT_BYTES} bytes)"),
             Self::Authentication { md5: Md5Check::Matches } => f.write_str(
                 "wrong key or damaged file: the GCM tag does not verify, but the MD5 of the file matches, so the file is intact and the key is wrong",
@@ -99,6 +100,9 @@ impl fmt::Display for DecryptError {
             ),
             Self::Md5Mismatch => f.write_str(
                 "damaged file: the GCM tag verifies but the MD5 at the end of the file does not match",
+            ),
+            Self::Md5Missing => f.write_str(
+                "truncated: the header marks a msgstore backup, which ends with an MD5, but the file ends right after the GCM tag",
             ),
         }
     }
@@ -179,32 +183,39 @@ impl Decryptor {
     /// plaintext bytes (the ciphertext bytes that were held back) are
     /// appended to `out`.
     ///
+    /// `md5_required`: refuse the tag-only layout (the header's
+    /// feature-table flag marks a msgstore file, which has an MD5; without
+    /// this, a msgstore file cut by exactly its 16 MD5 bytes would read as a
+    /// complete tag-only file).
+    ///
     /// # Errors
     ///
     /// See [`DecryptError`]. Whatever was written to `out` so far must then
     /// be thrown away.
-    pub fn finish(mut self, out: &mut Vec<u8>) -> Result<Verified, DecryptError> {
-        let ciphertext_so_far = self.gcm.len();
-        let (Some(first), Some(last)) =
-            (self.tail.first_chunk::<TAG_BYTES>().copied(), self.tail.last_chunk::<MD5_BYTES>().copied())
-        else {
-            return Err(DecryptError::Truncated { after_header: ciphertext_so_far });
+    pub fn finish(mut self, out: &mut Vec<u8>, md5_required: bool) -> Result<Verified, DecryptError> {
+        let held = self.tail.get(..self.tail_len).unwrap_or_default();
+        let held_len = u64::try_from(held.len()).unwrap_or(u64::MAX);
+        // The tag-only reading: the last 16 bytes are the tag, the rest of
+        // the held bytes are ciphertext.
+        let Some((extra, tag)) = held.split_last_chunk::<TAG_BYTES>() else {
+            return Err(DecryptError::Truncated { after_header: self.gcm.len().saturating_add(held_len) });
         };
-        if self.tail_len < HOLD_BYTES {
-            let held = u64::try_from(self.tail_len).unwrap_or(u64::MAX);
-            return Err(DecryptError::Truncated { after_header: ciphertext_so_far.saturating_add(held) });
-        }
-        // Tag and MD5: the MD5 covers everything before the last 16 bytes.
-        let mut md5 = self.md5.clone();
-        md5.update(first);
-        let md5_matches = bool::from(md5.finalize().as_slice().ct_eq(&last));
-        let tag_then_md5 = self.gcm.verify_with(&[], &first);
-        // Tag only: the first 16 held-back bytes are ciphertext.
-        let tag_only = self.gcm.verify_with(&first, &last);
+        let tag_only = self.gcm.verify_with(extra, tag);
+        // The tag-and-MD5 reading needs all 32 held bytes: ciphertext so far,
+        // then the tag, then the MD5 of everything before it.
+        let (md5_matches, tag_then_md5) = match held.split_first_chunk::<TAG_BYTES>() {
+            Some((tag, md5)) if held.len() == HOLD_BYTES => {
+                let mut digest = self.md5.clone();
+                digest.update(tag);
+                (bool::from(digest.finalize().as_slice().ct_eq(md5)), self.gcm.verify_with(&[], tag))
+            }
+            _ => (false, false),
+        };
         match (md5_matches, tag_then_md5, tag_only) {
-            (true, true, _) => Ok(Verified { layout: Layout::TagAndMd5, ciphertext_len: ciphertext_so_far }),
+            (true, true, _) => Ok(Verified { layout: Layout::TagAndMd5, ciphertext_len: self.gcm.len() }),
+            (_, _, true) if md5_required => Err(DecryptError::Md5Missing),
             (_, _, true) => {
-                let mut extra = first;
+                let mut extra = extra.to_vec();
                 self.gcm.decrypt_extra(&mut extra).map_err(|_| DecryptError::TooLong)?;
                 out.extend_from_slice(&extra);
                 Ok(Verified { layout: Layout::TagOnly, ciphertext_len: self.gcm.len() })

@@ -160,7 +160,7 @@ pub fn decrypt<R: Read, W: Write>(key: &RootKey, mut input: R, mut output: W) ->
         feed(buf.get(..n).unwrap_or_default(), &mut dec, &mut content)?;
     }
     pt.clear();
-    let verified = dec.finish(&mut pt).map_err(|e| fail(e, &content))?;
+    let verified = dec.finish(&mut pt, header.feature_table).map_err(|e| fail(e, &content))?;
     content.feed(&pt, &mut output).map_err(ImportError::Write)?;
     let kind = content.finish(&mut output).map_err(ImportError::Write)?.map_err(ImportError::Content)?;
     output.flush().map_err(ImportError::Write)?;
