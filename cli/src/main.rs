@@ -157,6 +157,8 @@ enum Command {
         #[arg(long, default_value = "", value_name = "TEXT")]
         context: String,
     },
+    /// Open a WhatsApp end-to-end encrypted backup (.crypt15) with its 64-digit key or key file: write the database, or re-seal it into an ebak backup.
+    ImportWhatsapp(ebak::whatsapp::ImportArgs),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -189,6 +191,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             &RotateArgs { file, sources: secrets.sources(), new_password_file, no_password, new_key, context },
             global,
         ),
+        Command::ImportWhatsapp(args) => ebak::whatsapp::import(&args, global),
     }
 }
 

@@ -308,7 +308,10 @@ fn parse_prefix(bytes: &[u8]) -> Result<BackupPrefix, HeaderError> {
                     once(&mut key_type, v, M, 1)?;
                 }
             }
-            2 => return Err(HeaderError::Crypt14),
+            2 => {
+                expect_wire(M, &field, WireType::Len)?;
+                return Err(HeaderError::Crypt14);
+            }
             3 => {
                 expect_wire(M, &field, WireType::Len)?;
                 if let Value::Len(b) = field.value {
