@@ -23,7 +23,7 @@ struct Cli {
 
 const EXIT_CODES: &str = "Exit codes: 0 success, 2 usage (or refused: existing target without --force, bad key text, no secret), \
 3 wrong password or key, 4 damaged, tampered with or not an ebak file, 5 I/O error.\n\
-Secrets: EBAK_PASSWORD, EBAK_KEY, EBAK_NEW_PASSWORD, or files (one final line break is removed), or prompts on a terminal.";
+Secrets: EBAK_PASSWORD, EBAK_KEY, EBAK_NEW_PASSWORD (and EBAK_WA_KEY for import-whatsapp), or files (one final line break is removed), or prompts on a terminal.";
 
 #[derive(Debug, Args, Clone, Default)]
 struct SecretFlags {

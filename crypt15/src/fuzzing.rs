@@ -13,7 +13,8 @@
 //!    idempotent.
 //! 2. [`parse_key_file`] returns; when it accepts, the input is exactly
 //!    the 59-byte key file of the key it returned.
-//! 3. [`crate::stream::survey`] and [`crate::stream::decrypt`] (under a
+//! 3. [`crate::zip::list`] returns.
+//! 4. [`crate::stream::survey`] and [`crate::stream::decrypt`] (under a
 //!    fixed key) return; they agree with `Header::parse` on whether the
 //!    header is valid, and `decrypt` writes nothing it then calls
 //!    authenticated unless a tag verified (with random input, it must fail).
@@ -75,6 +76,9 @@ pub fn check_header(data: &[u8]) -> Result<(), Violation> {
     {
         return violated("a key file was accepted that is not the canonical 59 bytes of its key");
     }
+
+    // The ZIP lister only has to return.
+    let _ = crate::zip::list(std::io::Cursor::new(data));
 
     let surveyed = stream::survey(data);
     if surveyed.is_ok() != parsed.is_ok() {

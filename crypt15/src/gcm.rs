@@ -256,6 +256,21 @@ mod tests {
         assert!(d.decrypt(&mut [0; 1]).is_ok());
     }
 
+    /// spec/whatsapp-crypt15.md, section 9: the worked example's E(K, J0)
+    /// (J0 from a 16-byte IV through GHASH) and its tag.
+    #[test]
+    fn the_worked_example_of_the_spec() {
+        let key: [u8; 32] =
+            unhex("4e54c0777a7214dfdf0af5b6e153acfa2fbdac603fea6fd1630b824e5c29eef5").try_into().unwrap();
+        let iv: [u8; 16] = unhex("00112233445566778899aabbccddeeff").try_into().unwrap();
+        let mut d = GcmDecryptor::new(&EncryptionKey::from_bytes(key), &iv);
+        assert_eq!(d.mask.to_vec(), unhex("bc8ee5c04b24d1634decde5258d8b949"));
+        let mut ct = unhex("ba8e6596768e3c855e126947e7f266f8e53d68fb2404cfa6b961dde437a5d8");
+        d.decrypt(&mut ct).unwrap();
+        assert_eq!(ct, unhex("78010b0ef4c92c495548cb2fca4d2c513066c848cdc9c957402201c1f40bab"));
+        assert_eq!(d.tag_with(&[]).unwrap().to_vec(), unhex("ea730a69d2d868054b4d7e78235f7fbe"));
+    }
+
     fn unhex(s: &str) -> Vec<u8> {
         (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
     }

@@ -22,6 +22,7 @@
 //! - [`stream`]: the std layer: [`stream::decrypt`] streams a file from a
 //!   `Read` to a `Write` in constant memory, inflating the zlib stream;
 //!   [`stream::survey`] reads what can be known without the key.
+//! - [`zip`]: lists a multi-file backup's ZIP from its central directory.
 //! - [`fuzzing`]: the invariants the fuzz target checks.
 //!
 //! The header is not authenticated (the GCM tag covers only the ciphertext,
@@ -36,6 +37,7 @@ pub mod header;
 pub mod key;
 pub mod proto;
 pub mod stream;
+pub mod zip;
 
 pub use content::{ContentError, ContentKind};
 pub use decrypt::{DecryptError, Layout, Md5Check};

@@ -316,3 +316,18 @@ fn the_encoder_agrees_with_an_independent_hkdf_value() {
     let got: String = encoder::encryption_key(&root).iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(got, want);
 }
+
+/// spec/whatsapp-crypt15.md section 9: the file wa-crypt-tools 0.1.0 wrote
+/// (checked in as a fuzz seed) opens to the 33 bytes it was given.
+#[test]
+fn the_worked_example_from_the_independent_encoder() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus/crypt15_header/wa-crypt-tools-0.1.0-msgstore");
+    let file = std::fs::read(path).unwrap();
+    let root = RootKey::from_bytes(core::array::from_fn(|i| i as u8));
+    let mut out = Vec::new();
+    let report = decrypt(&root, file.as_slice(), &mut out).unwrap();
+    assert_eq!(out, b"SQLite format 3\0hello hello hello");
+    assert_eq!((report.header_len, report.layout, report.ciphertext_len), (135, Layout::TagAndMd5, 31));
+    assert_eq!(report.header.app_version(), Some("2.23.18.12"));
+}

@@ -15,21 +15,25 @@ use crate::container::{self, Backend};
 use crate::error::{CliError, Exit};
 use crate::progress::Progress;
 use crate::secrets::{self, Sources};
-use ebak_core::header::{MAGIC, Slot};
+use ebak_core::header::Slot;
 use ebak_core::kdf::KdfParams;
 use ebak_core::slot::PasswordSlot;
 use ebak_core::{BackupKey, file, recovery_key};
 use ebak_crypt15::decrypt::Md5Check;
-use ebak_crypt15::header::{MAX_HEADER_BYTES, key_type_name};
-use ebak_crypt15::{ContentKind, DecryptError, HeaderError, ImportError, Layout, Report, RootKey};
+use ebak_crypt15::{ContentKind, DecryptError, HeaderError, ImportError, Layout, Report};
 use std::fs;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use zeroize::Zeroizing;
 
 /// The WhatsApp 64-digit key variable (kept apart from `EBAK_KEY`, the ebak
 /// backup's own key).
 pub const ENV_WA_KEY: &str = "EBAK_WA_KEY";
+
+mod inspect;
+mod key;
+
+pub use inspect::inspect_if_crypt15;
+use key::wa_key;
 
 const STDIO: &str = "-";
 
@@ -114,56 +118,8 @@ impl Staged {
     }
 }
 
-/// Parses 64 hexadecimal digits (spaces and dashes skipped) as a root key.
-fn parse_hex(text: &str, source: &str) -> Result<RootKey, CliError> {
-    let key = recovery_key::parse(text)
-        .map_err(|e| CliError::usage(format!("{source}: {e} (a WhatsApp 64-digit key is 64 hexadecimal digits)")))?;
-    Ok(RootKey::from_bytes(*key.expose_secret()))
-}
-
-/// The WhatsApp root key: `--key`, `--key-file`, `EBAK_WA_KEY`, or a prompt.
-fn wa_key(args: &ImportArgs) -> Result<RootKey, CliError> {
-    if let Some(text) = &args.key {
-        return parse_hex(&Zeroizing::new(text.clone()), "--key");
-    }
-    if let Some(path) = &args.key_file {
-        return read_key_file(path);
-    }
-    if let Ok(text) = std::env::var(ENV_WA_KEY) {
-        return parse_hex(&Zeroizing::new(text), ENV_WA_KEY);
-    }
-    if secrets::interactive() {
-        let text = rpassword::prompt_password("WhatsApp 64-digit key: ")
-            .map(Zeroizing::new)
-            .map_err(|e| CliError::io_plain("cannot read from the terminal", &e))?;
-        return parse_hex(&text, "the 64-digit key");
-    }
-    Err(CliError::usage(format!(
-        "no WhatsApp key: give --key-file encrypted_backup.key, set {ENV_WA_KEY} to the 64-digit key, or use --key"
-    )))
-}
-
-/// A key file: the 59-byte Java-serialized `encrypted_backup.key`, or text
-/// holding the 64 hexadecimal digits (one final line break removed).
-fn read_key_file(path: &Path) -> Result<RootKey, CliError> {
-    let bytes = Zeroizing::new(fs::read(path).map_err(|e| CliError::io(path, "cannot read key file", &e))?);
-    let name = path.display();
-    let binary = bytes.starts_with(&[0xac, 0xed]) || bytes.len() == ebak_crypt15::key::KEY_FILE_BYTES;
-    if binary {
-        return ebak_crypt15::parse_key_file(&bytes).map_err(|e| CliError::usage(format!("key file {name}: {e}")));
-    }
-    let Ok(text) = std::str::from_utf8(&bytes) else {
-        return Err(CliError::usage(format!(
-            "key file {name}: neither a WhatsApp key file (encrypted_backup.key, {} bytes, Java-serialized) nor text with the 64-digit key",
-            ebak_crypt15::key::KEY_FILE_BYTES
-        )));
-    };
-    let text = text.strip_suffix("\r\n").or_else(|| text.strip_suffix('\n')).unwrap_or(text);
-    parse_hex(text, &format!("key file {name}"))
-}
-
 /// The message and exit code for an import failure.
-fn import_error(file: &Path, out: &Path, e: ImportError) -> CliError {
+pub(crate) fn import_error(file: &Path, out: &Path, e: ImportError) -> CliError {
     let name = file.display();
     let damaged = |m: String| CliError::damaged(m);
     let wrong = |m: String| CliError { exit: Exit::WrongSecret, message: m };
@@ -284,9 +240,34 @@ pub fn import(args: &ImportArgs, global: Global) -> Result<(), CliError> {
             output.display(),
             report.output_len
         );
+        if report.content == ContentKind::Zip {
+            print_zip_listing(output);
+        }
     }
     Ok(())
 }
+
+/// The entries of the ZIP just written (at most [`LISTED_ENTRIES`]), on
+/// standard error; a directory that cannot be read is noted, not fatal: the
+/// archive is what the backup held, authenticated.
+fn print_zip_listing(path: &Path) {
+    let listing = fs::File::open(path).map_err(ebak_crypt15::zip::ZipError::Io).and_then(ebak_crypt15::zip::list);
+    match listing {
+        Ok(l) => {
+            eprintln!("ebak: the archive holds {} entries:", l.entries.len());
+            for e in l.entries.iter().take(LISTED_ENTRIES) {
+                eprintln!("  {} ({} bytes)", e.name.escape_debug(), e.size);
+            }
+            if l.entries.len() > LISTED_ENTRIES {
+                eprintln!("  ... and {} more", l.entries.len().saturating_sub(LISTED_ENTRIES));
+            }
+        }
+        Err(e) => eprintln!("ebak: note: cannot list the archive: {e}"),
+    }
+}
+
+/// How many ZIP entries the summary names.
+const LISTED_ENTRIES: usize = 20;
 
 fn new_backup_key() -> Result<BackupKey, CliError> {
     BackupKey::generate(&mut getrandom::SysRng).map_err(|_| {
@@ -399,118 +380,4 @@ fn import_to_ebak(args: &ImportArgs, out_path: &Path, global: Global) -> Result<
         );
     }
     Ok(())
-}
-
-/// For `ebak inspect`: if `input` is a crypt15 file, describes it and
-/// returns `None`; otherwise returns a reader that yields the whole input
-/// again, for the ebak path.
-///
-/// # Errors
-///
-/// A file that is named `*.crypt15` (or has a crypt14 header) but does not
-/// parse, and I/O errors.
-pub fn inspect_if_crypt15(
-    file: &Path,
-    mut input: Box<dyn Read + Send>,
-    json: bool,
-) -> Result<Option<Box<dyn Read + Send>>, CliError> {
-    let mut head = Vec::with_capacity(MAX_HEADER_BYTES);
-    input
-        .by_ref()
-        .take(u64::try_from(MAX_HEADER_BYTES).unwrap_or(u64::MAX))
-        .read_to_end(&mut head)
-        .map_err(|e| CliError::io(file, "cannot read", &e))?;
-    let named_crypt15 = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("crypt15"));
-    let parsed = ebak_crypt15::Header::parse(&head);
-    match parsed {
-        _ if head.starts_with(&MAGIC) => {}
-        Ok(_) => {
-            let all = io::Cursor::new(head).chain(input);
-            let survey = ebak_crypt15::survey(all).map_err(|e| import_error(file, file, e))?;
-            print_survey(file, &survey, json);
-            return Ok(None);
-        }
-        Err(e @ HeaderError::Crypt14) => return Err(import_error(file, file, ImportError::Header(e))),
-        Err(e) if named_crypt15 => return Err(import_error(file, file, ImportError::Header(e))),
-        Err(_) => {}
-    }
-    Ok(Some(Box::new(io::Cursor::new(head).chain(input))))
-}
-
-fn print_survey(file: &Path, s: &ebak_crypt15::Survey, json: bool) {
-    let h = &s.header;
-    let info = h.prefix.info.as_ref();
-    let md5 = s.md5 == Md5Check::Matches;
-    let trailer: u64 = if md5 { 32 } else { 16 };
-    let ciphertext = s.body_len.checked_sub(trailer);
-    let variant = match (md5, h.feature_table) {
-        (true, _) => "msgstore",
-        (false, true) => "msgstore-damaged",
-        (false, false) => "multi-file-or-damaged",
-    };
-    let features: Vec<u32> = info.map(|i| i.features.enabled().collect()).unwrap_or_default();
-    if json {
-        let iv: String = h.prefix.iv.iter().map(|b| format!("{b:02x}")).collect();
-        let value = serde_json::json!({
-            "format": "whatsapp-crypt15",
-            "headerLength": s.header_len,
-            "featureTable": h.feature_table,
-            "keyType": h.prefix.key_type,
-            "keyTypeName": h.prefix.key_type.and_then(key_type_name),
-            "appVersion": h.app_version(),
-            "backupVersion": info.and_then(|i| i.backup_version),
-            "featureFlags": features,
-            "iv": iv,
-            "bodyLength": s.body_len,
-            "md5Matches": md5,
-            "ciphertextLength": ciphertext,
-            "variant": variant,
-            "headerAuthenticated": false,
-        });
-        println!("{value:#}");
-        return;
-    }
-    println!(
-        "{}: WhatsApp crypt15 backup (not an ebak file; `ebak import-whatsapp` opens it with the 64-digit key)",
-        file.display()
-    );
-    println!(
-        "header: {} bytes, feature table flag: {} (not authenticated: these fields are what the file claims)",
-        s.header_len,
-        if h.feature_table { "yes" } else { "no" }
-    );
-    match h.prefix.key_type {
-        Some(k) => println!("key type: {k} ({})", key_type_name(k).unwrap_or("unknown")),
-        None => println!("key type: not given"),
-    }
-    match h.app_version() {
-        Some(v) => println!("app version: {v:?}"),
-        None => println!("app version: not given"),
-    }
-    if let Some(b) = info.and_then(|i| i.backup_version) {
-        println!("backup version: {b}");
-    }
-    if !features.is_empty() {
-        println!("feature flags: {} set", features.len());
-    }
-    let v = match variant {
-        "msgstore" => {
-            "msgstore database: ends with a GCM tag and an MD5 of the rest, and the MD5 matches (the file is intact; the MD5 is not keyed, so this says nothing about who made it)"
-        }
-        "msgstore-damaged" => {
-            "msgstore database by its header, but the MD5 at the end does not match: damaged or truncated"
-        }
-        _ => {
-            "no matching MD5 at the end: a multi-file backup (stickers, wallpapers: a ZIP, tag only), or a damaged file"
-        }
-    };
-    println!("variant: {v}");
-    match ciphertext {
-        Some(c) => println!(
-            "payload: {} bytes after the header: {c} bytes of AES-256-GCM ciphertext, a 16-byte tag{}",
-            s.body_len,
-            if md5 { ", a 16-byte MD5" } else { "" }
-        ),
-        None => println!("payload: {} bytes after the header: too short for a tag (truncated)", s.body_len),
-    }
 }
