@@ -426,6 +426,15 @@ fn to_ebak_failures_leave_nothing_behind() {
         .arg(&ebak_key)
         .assert()
         .code(3);
+    // A file that is not crypt15 is refused before any secret is asked for.
+    let junk = c.write("junk.bin", b"not a WhatsApp backup at all, just text");
+    ebak()
+        .args(["import-whatsapp", "--to-ebak"])
+        .arg(&sealed)
+        .arg(&junk)
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("not a WhatsApp crypt15 backup"));
     // No secret for the new backup.
     ebak()
         .args(["import-whatsapp", "--to-ebak"])
@@ -435,7 +444,7 @@ fn to_ebak_failures_leave_nothing_behind() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("nothing would open the new ebak backup"));
-    assert_eq!(others(c.dir.path(), &["in.crypt15", "good.crypt15", "ebak.key"]), Vec::<String>::new());
+    assert_eq!(others(c.dir.path(), &["in.crypt15", "good.crypt15", "ebak.key", "junk.bin"]), Vec::<String>::new());
 }
 
 #[test]
@@ -504,4 +513,18 @@ fn ebak_files_still_inspect_as_ebak() {
         .assert()
         .success()
         .stdout(predicate::str::contains("ebak backup, format version 1"));
+}
+
+#[test]
+fn the_key_never_reaches_debug_output() {
+    use clap::Parser;
+    #[derive(clap::Parser, Debug)]
+    struct Wrap {
+        #[command(flatten)]
+        args: ebak::whatsapp::ImportArgs,
+    }
+    let w = Wrap::try_parse_from(["x", "f.crypt15", "--key", &hex(&ROOT), "-o", "out"]).unwrap();
+    let shown = format!("{w:?}");
+    assert!(shown.contains("[redacted]"), "{shown}");
+    assert!(!shown.to_lowercase().contains(&hex(&ROOT)[..16]), "{shown}");
 }

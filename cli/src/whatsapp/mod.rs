@@ -37,8 +37,8 @@ use key::wa_key;
 
 const STDIO: &str = "-";
 
-/// `ebak import-whatsapp`'s arguments.
-#[derive(Debug, clap::Args)]
+/// `ebak import-whatsapp`'s arguments. `Debug` leaves the key out.
+#[derive(clap::Args)]
 pub struct ImportArgs {
     /// The WhatsApp backup: msgstore.db.crypt15, or a multi-file backup (stickers, wallpapers); `-` for standard input.
     pub file: PathBuf,
@@ -78,6 +78,19 @@ pub struct ImportArgs {
     /// --to-ebak: do not compress (zstd is used by default).
     #[arg(long)]
     pub no_compress: bool,
+}
+
+impl std::fmt::Debug for ImportArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportArgs")
+            .field("file", &self.file)
+            .field("key", &self.key.as_ref().map(|_| "[redacted]"))
+            .field("key_file", &self.key_file)
+            .field("output", &self.output)
+            .field("to_ebak", &self.to_ebak)
+            .field("force", &self.force)
+            .finish_non_exhaustive()
+    }
 }
 
 fn is_stdio(p: &Path) -> bool {
@@ -130,7 +143,7 @@ pub(crate) fn import_error(file: &Path, out: &Path, e: ImportError) -> CliError 
             "{name}: this is a crypt14 backup (the format before end-to-end encryption), not crypt15: not supported"
         )),
         ImportError::Header(e @ (HeaderError::Empty | HeaderError::Truncated { .. })) => {
-            damaged(format!("{name}: truncated: {e}"))
+            damaged(format!("{name}: truncated, or not a WhatsApp crypt15 backup: {e}"))
         }
         ImportError::Header(e) => {
             damaged(format!("{name}: not a WhatsApp crypt15 backup, or its header is damaged: {e}"))
@@ -175,13 +188,21 @@ impl<R: Read> Read for Counting<'_, R> {
     }
 }
 
+/// Opens the input and checks its header, so that a file that is not
+/// crypt15 is refused before any secret is asked for; the reader returned
+/// yields the whole file again.
 fn open_input(file: &Path) -> Result<(Box<dyn Read + Send>, Option<u64>), CliError> {
-    if is_stdio(file) {
-        return Ok((Box::new(io::stdin()), None));
-    }
-    let f = fs::File::open(file).map_err(|e| CliError::io(file, "cannot open", &e))?;
-    let len = f.metadata().ok().map(|m| m.len());
-    Ok((Box::new(f), len))
+    let (mut input, len): (Box<dyn Read + Send>, _) = if is_stdio(file) {
+        (Box::new(io::stdin()), None)
+    } else {
+        let f = fs::File::open(file).map_err(|e| CliError::io(file, "cannot open", &e))?;
+        let len = f.metadata().ok().map(|m| m.len());
+        (Box::new(f), len)
+    };
+    let head = ebak_crypt15::stream::read_header(&mut input).map_err(|e| import_error(file, file, e))?;
+    let mut start = head.raw;
+    start.extend_from_slice(&head.rest);
+    Ok((Box::new(io::Cursor::new(start).chain(input)), len))
 }
 
 fn describe(report: &Report) -> (&'static str, &'static str) {
@@ -219,10 +240,10 @@ pub fn import(args: &ImportArgs, global: Global) -> Result<(), CliError> {
             "-o - is refused: one GCM tag covers the whole file, so nothing is authenticated before the end; write to a file (renamed into place once verified) or use --to-ebak",
         ));
     }
-    // Check the target before asking for the key.
+    // Check the target and the input's header before asking for the key.
     let target = Staged::create(output, args.force)?;
-    let root = wa_key(args)?;
     let (input, len) = open_input(&args.file)?;
+    let root = wa_key(args)?;
     let bar = Progress::new(len, global.quiet, "import");
     let input = BufReader::new(Counting { inner: input, read: 0, bar: &bar });
     let report = {
@@ -295,6 +316,7 @@ fn import_to_ebak(args: &ImportArgs, out_path: &Path, global: Global) -> Result<
         ));
     }
     let mut target = Staged::create(out_path, args.force)?;
+    let (input, len) = open_input(&args.file)?;
     let root = wa_key(args)?;
     // The new backup's secrets, as `ebak backup` takes them.
     let given_key = if args.new_key { None } else { sources.key()? };
@@ -324,7 +346,6 @@ fn import_to_ebak(args: &ImportArgs, out_path: &Path, global: Global) -> Result<
     let context = args.context.clone().unwrap_or_default();
     let compression = if args.no_compress { Compression::None } else { Compression::Zstd };
 
-    let (input, len) = open_input(&args.file)?;
     let bar = Progress::new(len, global.quiet, "import");
     let options = ebak_stream::Options { threads: global.threads, progress: None };
     let counter = Counter::default();
