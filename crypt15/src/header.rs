@@ -495,6 +495,15 @@ mod tests {
         assert_eq!(Header::parse(&wrap(&[0x12, 0x00])), Err(HeaderError::Crypt14));
     }
 
+    /// Found by the flipped-bit test: a flag byte 0x01 flipped to 0x11 makes
+    /// the protobuf start with a 64-bit field 2, which is damage, not crypt14.
+    #[test]
+    fn field_2_of_another_wire_type_is_not_called_crypt14() {
+        let h = [0x09, 0x11, 1, 2, 3, 4, 5, 6, 7, 8];
+        assert!(matches!(Header::parse(&h), Err(HeaderError::WrongWireType { field: 2, .. })));
+        assert_eq!(Header::parse(&[0x02, 0x12, 0x00]), Err(HeaderError::Crypt14));
+    }
+
     #[test]
     fn unknown_fields_of_every_wire_type_are_skipped() {
         let mut p = Vec::new();
