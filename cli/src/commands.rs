@@ -544,6 +544,8 @@ pub fn inspect(file: &Path, json: bool) -> Result<(), CliError> {
     } else {
         Box::new(fs::File::open(file).map_err(|e| CliError::io(file, "cannot open", &e))?)
     };
+    // A WhatsApp crypt15 file is described by the whatsapp module.
+    let Some(input) = crate::whatsapp::inspect_if_crypt15(file, input, json)? else { return Ok(()) };
     let mut read = container::read_header(file, input)?;
     let payload_len =
         io::copy(&mut read.payload, &mut io::sink()).map_err(|e| CliError::io(file, "cannot read", &e))?;

@@ -10,3 +10,4 @@ pub mod container;
 pub mod error;
 pub mod progress;
 pub mod secrets;
+pub mod whatsapp;
