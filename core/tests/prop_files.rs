@@ -28,7 +28,7 @@ use ebak_core::chunk;
 use ebak_core::error::ErrorClass;
 use ebak_core::file::{self, Secret};
 use ebak_core::slot::PasswordSlot;
-use props::{LIMITS, Try, plan, stream_open, tamper};
+use props::{LIMITS, Plan, Try, plan, stream_open, tamper};
 use proptest::prelude::*;
 
 proptest! {
@@ -126,5 +126,40 @@ proptest! {
         for other in &plan.passwords[1..] {
             prop_assert_eq!(open(&Secret::Password(other)).unwrap(), plan.plaintext.clone());
         }
+    }
+}
+
+/// Every single bit flip of a small file, exhaustively (the proptest above
+/// samples positions in files of every size): with the key and with the
+/// password, each is rejected in the class the spec model names for it.
+#[test]
+fn every_bit_flip_of_a_small_file_is_rejected_in_its_class() {
+    let plan = Plan {
+        key: [0x3c; 32],
+        passwords: vec!["pw".into()],
+        unknown: Some((0x02, b"vault".to_vec(), false)),
+        context: b"msgstore".to_vec(),
+        payload_salt: [7; 24],
+        salts: [[1; 16], [2; 16]],
+        plaintext: b"a small backup".to_vec(),
+    };
+    let sealed = plan.seal();
+    let mut seen = std::collections::BTreeMap::new();
+    for at in 0..sealed.file.len() {
+        for bit in 0..8 {
+            let mut changed = sealed.file.clone();
+            changed[at] ^= 1 << bit;
+            for secret in sealed.secrets() {
+                let want = sealed.expected(&changed, &secret).expect("a flip is a change");
+                let got = sealed.open(&changed, &secret).expect_err("a flipped file opened").class();
+                assert_eq!(got, want, "bit {bit} of byte {at}, {secret:?}");
+                *seen.entry(want).or_insert(0) += 1;
+            }
+        }
+    }
+    // Every class a flip can reach was reached.
+    let classes = [ErrorClass::HeaderParse, ErrorClass::KdfLimits, ErrorClass::NoSlotOpens, ErrorClass::HeaderMac];
+    for class in classes.into_iter().chain([ErrorClass::Commitment, ErrorClass::Payload]) {
+        assert!(seen.contains_key(&class), "no flip was rejected as {class}: {seen:?}");
     }
 }
