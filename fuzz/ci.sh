@@ -44,13 +44,14 @@ parallel=${EBAK_FUZZ_PARALLEL:-$(nproc)}
 echo "fuzzing ${targets[*]} for ${secs} s each, ${parallel} at a time: $mode"
 
 run_one() {
-    local t=$1
+    local t=$1 TIMEFORMAT='%U %S'
     mkdir -p "$work/$t.new"
     # The scratch directory first: libFuzzer writes new inputs to the first
-    # corpus directory and only reads the others.
-    "${fuzz[@]}" "$t" "$work/$t.new" "fuzz/corpus/$t" -- \
+    # corpus directory and only reads the others. `time` records the CPU
+    # seconds the run got: on a shared machine, fewer than its wall seconds.
+    { time "${fuzz[@]}" "$t" "$work/$t.new" "fuzz/corpus/$t" -- \
         -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-        -dict=fuzz/ebak.dict -print_final_stats=1 >"$work/$t.log" 2>&1
+        -dict=fuzz/ebak.dict -print_final_stats=1 >"$work/$t.log" 2>&1; } 2>"$work/$t.cpu"
 }
 
 declare -A status
@@ -69,12 +70,18 @@ while [ $i -lt ${#targets[@]} ]; do
 done
 
 failed=0
-printf '\n%-14s %14s %10s %10s  %s\n' target executions exec/s new-units result
+# exec/s is libFuzzer's (per wall-clock second); exec/cpu-s divides the
+# executions by the CPU seconds the process got, which is what the target
+# would do on a core of its own.
+printf '\n%-14s %12s %9s %8s %12s %9s  %s\n' target executions exec/s cpu-s exec/cpu-s new-units result
 for t in "${targets[@]}"; do
     log="$work/$t.log"
     final_stat() { sed -n "s/^stat::$1: *//p" "$log" | tail -n 1; }
-    printf '%-14s %14s %10s %10s  %s\n' "$t" "$(final_stat number_of_executed_units)" \
-        "$(final_stat average_exec_per_sec)" "$(final_stat new_units_added)" "${status[$t]}"
+    execs=$(final_stat number_of_executed_units)
+    cpu=$(awk '{ printf "%.1f", $1 + $2 }' "$work/$t.cpu" 2>/dev/null || true)
+    per_cpu=$(awk -v e="${execs:-0}" -v c="${cpu:-0}" 'BEGIN { if (c > 0) printf "%d", e / c; else print "-" }')
+    printf '%-14s %12s %9s %8s %12s %9s  %s\n' "$t" "${execs:--}" "$(final_stat average_exec_per_sec)" \
+        "${cpu:--}" "$per_cpu" "$(final_stat new_units_added)" "${status[$t]}"
 done
 for t in "${targets[@]}"; do
     if [ "${status[$t]}" != ok ]; then
