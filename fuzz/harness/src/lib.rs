@@ -18,6 +18,7 @@
 //! | `open_file` | [`open_file`] | a file opens with the fixed key or password if and only if the target built it and it was not changed |
 //! | `stream` | [`stream`] | streaming open in arbitrary pieces agrees with the one-shot open, releases only verified chunks, keeps failing |
 //! | `recovery_key` | [`recovery_key`] | the 64-digit key parser agrees with a model of spec 4.5; formatting is canonical |
+//! | `crypt15_header` | [`crypt15_header`] | the WhatsApp crypt15 header parser, key-file reader and decryptor never panic and keep the invariants of `ebak_crypt15::fuzzing` |
 //! | `slot` | [`slot`] | slot parsing, KDF ceilings and unwrapping agree with a model of spec 4.2, 4.3, 6 step 2 and 8 |
 #![forbid(unsafe_code)]
 #![allow(
@@ -33,6 +34,7 @@
               as a crash like any failed check (fuzz builds keep overflow checks on)"
 )]
 
+pub mod crypt15_header;
 pub mod header;
 pub mod input;
 pub mod open_file;
@@ -61,4 +63,5 @@ pub const TARGETS: &[Target] = &[
     Target { name: "stream", run: stream::run },
     Target { name: "recovery_key", run: recovery_key::run },
     Target { name: "slot", run: slot::run },
+    Target { name: "crypt15_header", run: crypt15_header::run },
 ];

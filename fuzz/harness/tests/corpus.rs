@@ -53,12 +53,18 @@ fn every_corpus_and_regression_file_passes_its_target() {
     assert!(failures.is_empty(), "{} inputs broke a property:\n{}", failures.len(), failures.join("\n"));
 }
 
+/// Targets whose seeds are not drawn from `vectors/` but written and checked
+/// by their own crate's tests: `crypt15_header`'s come from ebak-crypt15's
+/// test encoder (`cargo test -p ebak-crypt15 --test hostile` requires the
+/// checked-in files to be exactly what it writes).
+const SEEDED_ELSEWHERE: &[&str] = &["crypt15_header"];
+
 #[test]
 fn the_checked_in_seeds_are_what_the_vectors_give() {
     let want = seeds::all();
     let write = std::env::var_os("EBAK_WRITE_FUZZ_SEEDS").is_some();
     let mut problems = Vec::new();
-    for target in TARGETS {
+    for target in TARGETS.iter().filter(|t| !SEEDED_ELSEWHERE.contains(&t.name)) {
         let dir = fuzz_dir().join("corpus").join(target.name);
         let expected: Vec<&seeds::Seed> = want.iter().filter(|s| s.target == target.name).collect();
         assert!(!expected.is_empty(), "no seeds for target {}", target.name);
