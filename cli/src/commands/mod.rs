@@ -1,0 +1,175 @@
+//! The subcommands.
+
+mod backup;
+mod inspect;
+mod keygen;
+mod passwd;
+mod restore;
+mod rotate;
+mod verify;
+
+pub use backup::{BackupArgs, backup};
+pub use inspect::inspect;
+pub use keygen::keygen;
+pub use passwd::{PasswdAction, PasswdArgs, passwd};
+pub use restore::{RestoreArgs, restore};
+pub use rotate::{RotateArgs, rotate};
+pub use verify::{VerifyArgs, verify};
+
+use crate::container::{self, Backend, HeaderRead};
+use crate::error::{CliError, Exit};
+use crate::progress::Progress;
+use crate::secrets::Sources;
+use ebak_core::BackupKey;
+use ebak_core::chunk;
+use ebak_core::file::Unlocked;
+use ebak_core::kdf::KdfParams;
+use ebak_core::slot::PasswordSlot;
+use std::fs;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Options every command shares.
+#[derive(Debug, Clone, Copy)]
+pub struct Global {
+    /// `--quiet`: no progress bars, no notes.
+    pub quiet: bool,
+    /// `--threads`: 0 for all cores.
+    pub threads: usize,
+}
+
+const STDIO: &str = "-";
+
+fn is_stdio(p: &Path) -> bool {
+    p.as_os_str() == STDIO
+}
+
+/// The warning that goes with every new 64-digit key.
+pub const KEY_WARNING: &str = "Keep this 64-digit key safe: whoever has it can open your backups, and if you lose it and the password, the backup is lost for good.";
+
+fn rng() -> getrandom::SysRng {
+    getrandom::SysRng
+}
+
+fn new_key() -> Result<BackupKey, CliError> {
+    BackupKey::generate(&mut rng()).map_err(|_| {
+        CliError::io_plain("cannot make a key", &io::Error::other("the system random number generator failed"))
+    })
+}
+
+fn password_slot(key: &BackupKey, password: &str) -> Result<PasswordSlot, CliError> {
+    PasswordSlot::create_with_rng::<Backend, _>(key, password, KdfParams::DEFAULT, &mut rng())
+        .map_err(|e| CliError::usage(format!("cannot protect with this password: {e}")))
+}
+
+/// A file being written beside its final path, renamed into place only when
+/// everything succeeded (or standard output).
+enum Target {
+    Stdout(io::Stdout),
+    File { temp: tempfile::NamedTempFile, path: PathBuf, force: bool },
+}
+
+impl Target {
+    fn create(path: &Path, force: bool) -> Result<Self, CliError> {
+        if is_stdio(path) {
+            return Ok(Self::Stdout(io::stdout()));
+        }
+        if !force && fs::symlink_metadata(path).is_ok() {
+            return Err(CliError::usage(format!("{} already exists; use --force to replace it", path.display())));
+        }
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let temp = tempfile::Builder::new()
+            .prefix(".ebak-")
+            .suffix(".partial")
+            .tempfile_in(&dir)
+            .map_err(|e| CliError::io(&dir, "cannot create a file in", &e))?;
+        Ok(Self::File { temp, path: path.to_path_buf(), force })
+    }
+
+    fn writer(&mut self) -> Box<dyn Write + Send + '_> {
+        match self {
+            Self::Stdout(_) => Box::new(BufWriter::with_capacity(1 << 20, io::stdout())),
+            Self::File { temp, .. } => Box::new(BufWriter::with_capacity(1 << 20, temp.as_file_mut())),
+        }
+    }
+
+    /// Makes the file durable and renames it into place.
+    fn commit(self) -> Result<(), CliError> {
+        match self {
+            Self::Stdout(mut s) => s.flush().map_err(|e| CliError::io_plain("cannot write to standard output", &e)),
+            Self::File { temp, path, force } => {
+                temp.as_file().sync_all().map_err(|e| CliError::io(&path, "cannot write", &e))?;
+                let result =
+                    if force { temp.persist(&path).map(drop) } else { temp.persist_noclobber(&path).map(drop) };
+                result.map_err(|e| CliError::io(&path, "cannot rename into place", &e.error))
+            }
+        }
+    }
+}
+
+/// Opens the input file (or standard input) and unlocks it.
+fn open_input(file: &Path, sources: &Sources) -> Result<(HeaderRead<Box<dyn Read + Send>>, Unlocked), CliError> {
+    let input: Box<dyn Read + Send> = if is_stdio(file) {
+        Box::new(io::stdin())
+    } else {
+        Box::new(fs::File::open(file).map_err(|e| CliError::io(file, "cannot open", &e))?)
+    };
+    let read = container::read_header(file, input)?;
+    let secret = sources.unlock()?;
+    let unlocked = container::unlock(file, &read.header, &secret, read.header_len)?;
+    Ok((read, unlocked))
+}
+
+/// The plaintext length, if the input is a file (for the progress bar).
+fn plaintext_len(file: &Path, header_len: u64) -> Option<u64> {
+    let len = fs::metadata(file).ok()?.len();
+    chunk::layout(len.checked_sub(header_len)?).ok().map(|l| l.message_len)
+}
+
+/// What a consumer of the plaintext does with it.
+type Consumer<'a> = Box<dyn FnOnce(io::PipeReader) -> Result<String, CliError> + Send + 'a>;
+
+/// Streams the verified plaintext of `read` into `consume` (on another
+/// thread) and returns the consumer's summary, or the failure that counts:
+/// a payload that does not verify beats whatever the consumer made of the
+/// truncated stream it saw.
+fn pipe_plaintext(
+    file: &Path,
+    read: HeaderRead<Box<dyn Read + Send>>,
+    unlocked: &Unlocked,
+    context: &str,
+    global: Global,
+    consume: Consumer<'_>,
+) -> Result<String, CliError> {
+    let bar = Progress::new(plaintext_len(file, read.header_len), global.quiet, "verify");
+    let progress = |n: u64| bar.set(n);
+    let options = ebak_stream::Options { threads: global.threads, progress: Some(&progress) };
+    let (reader, writer) = io::pipe().map_err(|e| CliError::io_plain("cannot make a pipe", &e))?;
+    let header_len = read.header_len;
+    let (opened, consumed) = std::thread::scope(|s| {
+        let consumer = s.spawn(move || consume(reader));
+        let opened =
+            container::open_payload(file, unlocked, context.as_bytes(), read.payload, writer, header_len, &options);
+        (opened, consumer.join())
+    });
+    bar.finish();
+    let consumed = consumed
+        .unwrap_or_else(|_| Err(CliError::io_plain("restore failed", &io::Error::other("worker thread panicked"))));
+    match (opened, consumed) {
+        (Err(e), _) if e.exit != Exit::Io => Err(e),
+        (_, Err(e)) => Err(e),
+        (Err(e), Ok(_)) => Err(e),
+        (Ok(_), Ok(summary)) => Ok(summary),
+    }
+}
+
+/// Reads the rest of a stream and throws it away (so the producer never
+/// blocks on a full pipe).
+fn drain(mut r: impl Read) -> Result<(), CliError> {
+    io::copy(&mut r, &mut io::sink())
+        .map(drop)
+        .map_err(|e| CliError::damaged(format!("the content inside the backup is malformed: {e}")))
+}
