@@ -118,6 +118,34 @@ impl<R: Read> Read for Counting<'_, R> {
     }
 }
 
+/// Files a backup must not archive: its own output, by device and inode
+/// (the file being written is inside the tree when a user backs up `~` to
+/// `~/home.ebak`).
+#[derive(Debug, Default)]
+pub struct Skip(Vec<(u64, u64)>);
+
+impl Skip {
+    /// The files at `paths` that exist now.
+    pub fn new<'a>(paths: impl IntoIterator<Item = &'a Path>) -> Self {
+        Self(paths.into_iter().filter_map(|p| file_id(&fs::metadata(p).ok()?)).collect())
+    }
+
+    fn contains(&self, meta: &fs::Metadata) -> bool {
+        file_id(meta).is_some_and(|id| self.0.contains(&id))
+    }
+}
+
+#[cfg(unix)]
+fn file_id(meta: &fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_: &fs::Metadata) -> Option<(u64, u64)> {
+    None
+}
+
 /// The name a command-line path gets in the archive: its last component
 /// (`tar -C parent name`, the way people expect `backup ~/photos` to
 /// restore as `photos/`).
@@ -164,8 +192,13 @@ fn append_path<W: Write>(
     src: &Path,
     name: &Path,
     counter: &Counter,
+    skip: &Skip,
 ) -> Result<(), CliError> {
     let meta = fs::symlink_metadata(src).map_err(|e| CliError::io(src, "cannot read", &e))?;
+    if meta.is_file() && skip.contains(&meta) {
+        eprintln!("ebak: skipping {}: it is the backup being written", src.display());
+        return Ok(());
+    }
     let file_type = meta.file_type();
     if file_type.is_symlink() || file_type.is_dir() {
         let mut header = tar::Header::new_gnu();
@@ -183,7 +216,7 @@ fn append_path<W: Write>(
         // Sorted, so that the same tree gives the same archive.
         children.sort_by_key(fs::DirEntry::file_name);
         for child in children {
-            append_path(builder, &child.path(), &name.join(child.file_name()), counter)?;
+            append_path(builder, &child.path(), &name.join(child.file_name()), counter, skip)?;
         }
         return Ok(());
     }
@@ -215,6 +248,7 @@ pub fn write_archive<W: Write>(
     out: W,
     compression: Compression,
     counter: &Counter,
+    skip: &Skip,
 ) -> Result<(), CliError> {
     let pipe_err = |e: io::Error| CliError::io_plain("cannot write the archive", &e);
     let mut out = out;
@@ -227,7 +261,7 @@ pub fn write_archive<W: Write>(
     builder.follow_symlinks(false);
     for path in paths {
         let name = archive_name(path)?;
-        append_path(&mut builder, path, &name, counter)?;
+        append_path(&mut builder, path, &name, counter, skip)?;
     }
     let mut sink = builder.into_inner().map_err(pipe_err)?;
     sink.flush().map_err(pipe_err)?;
@@ -338,6 +372,43 @@ fn symlink_stays_inside(root: &Path, link: &Path) -> bool {
     true
 }
 
+/// The first symlink under `root` (relative to it) that resolves outside it.
+fn symlink_pointing_out(root: &Path) -> Result<Option<PathBuf>, CliError> {
+    let mut pending = vec![PathBuf::new()];
+    while let Some(dir) = pending.pop() {
+        let full = root.join(&dir);
+        for entry in fs::read_dir(&full).map_err(|e| CliError::io(&full, "cannot list", &e))? {
+            let entry = entry.map_err(|e| CliError::io(&full, "cannot list", &e))?;
+            let rel = dir.join(entry.file_name());
+            let kind = entry.file_type().map_err(|e| CliError::io(&entry.path(), "cannot read", &e))?;
+            if kind.is_symlink() {
+                if !symlink_stays_inside(root, &rel) {
+                    return Ok(Some(rel));
+                }
+            } else if kind.is_dir() {
+                pending.push(rel);
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Whether an error while unpacking is the disk's (full, too large, not
+/// writable: an I/O error, exit 5) rather than the archive's (exit 4).
+fn is_storage_error(e: &io::Error) -> bool {
+    use io::ErrorKind as K;
+    matches!(
+        e.kind(),
+        K::StorageFull
+            | K::FileTooLarge
+            | K::PermissionDenied
+            | K::ReadOnlyFilesystem
+            | K::QuotaExceeded
+            | K::OutOfMemory
+            | K::WriteZero
+    )
+}
+
 /// A directory whose permissions and time are applied after the whole
 /// backup verified.
 pub type DirMetadata = (PathBuf, u32, u64);
@@ -368,7 +439,6 @@ pub fn extract<R: Read>(
     archive.set_preserve_mtime(true);
     archive.set_overwrite(false);
     let mut dirs: Vec<DirMetadata> = Vec::new();
-    let mut links: Vec<PathBuf> = Vec::new();
     let mut tops: std::collections::BTreeSet<std::ffi::OsString> = std::collections::BTreeSet::new();
     let mut stats = Extracted::default();
     for entry in archive.entries().map_err(tar_err)? {
@@ -400,7 +470,6 @@ pub fn extract<R: Read>(
                 if target.is_absolute() {
                     return Err(bad(format!("symlink {} points to an absolute path", raw.display())));
                 }
-                links.push(path.clone());
             }
             tar::EntryType::Link => {
                 let target = entry
@@ -416,16 +485,23 @@ pub fn extract<R: Read>(
         }
         // tar checks again that the entry's parent, canonicalized, is
         // inside `root`: that is what stops writes through a symlink.
-        let unpacked = entry.unpack_in(root).map_err(|e| bad(format!("entry {}: {e}", raw.display())))?;
+        let unpacked = entry.unpack_in(root).map_err(|e| {
+            if is_storage_error(&e) {
+                CliError::io_plain(&format!("cannot restore {}", raw.display()), &e)
+            } else {
+                bad(format!("entry {}: {e}", raw.display()))
+            }
+        })?;
         if !unpacked {
             return Err(bad(format!("entry {} leaves the target", raw.display())));
         }
         stats.entries = stats.entries.saturating_add(1);
     }
-    for link in &links {
-        if !symlink_stays_inside(root, link) {
-            return Err(bad(format!("symlink {} points outside the restored tree", link.display())));
-        }
+    // Every symlink in the tree, not only the entries that said they were
+    // one: a hard link to a symlink is a symlink too, and at another depth
+    // the same target can point elsewhere.
+    if let Some(link) = symlink_pointing_out(root)? {
+        return Err(bad(format!("symlink {} points outside the restored tree", link.display())));
     }
     stats.dirs = dirs;
     Ok(stats)

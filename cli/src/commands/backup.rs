@@ -1,6 +1,6 @@
 //! `ebak backup`.
 
-use super::{Global, KEY_WARNING, Target, is_stdio, new_key, password_slot};
+use super::{Global, KEY_WARNING, NewFile, Target, Watched, is_stdio, new_key, password_slot};
 use crate::archive::{self, Compression, Counter};
 use crate::container;
 use crate::error::CliError;
@@ -11,6 +11,7 @@ use ebak_core::header::Slot;
 use ebak_core::recovery_key;
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// `ebak backup`.
 #[derive(Debug)]
@@ -49,8 +50,14 @@ pub fn backup(args: &BackupArgs, global: Global) -> Result<(), CliError> {
     if args.new_key && (args.sources.key || args.sources.key_file.is_some()) {
         return Err(CliError::usage("--new-key makes a new key; it cannot be combined with --key or --key-file"));
     }
+    // Refuse an existing output before asking for anything.
+    Target::check(&args.output, args.force)?;
     let given_key = if args.new_key { None } else { args.sources.key()? };
-    let password = args.sources.password(true)?;
+    let mut password = args.sources.password(true)?;
+    if given_key.is_none() && password.is_none() && !args.new_key && secrets::interactive() {
+        // Nothing given, on a terminal: ask for a new password (twice).
+        password = Some(secrets::prompt_password(true, "Password", secrets::ENV_PASSWORD, "--password-file")?);
+    }
     if password.as_ref().is_some_and(|p| p.is_empty()) {
         return Err(CliError::usage("the password is empty"));
     }
@@ -79,31 +86,40 @@ pub fn backup(args: &BackupArgs, global: Global) -> Result<(), CliError> {
     let progress = |_: u64| bar.set(counter.get());
     let options = ebak_stream::Options { threads: global.threads, progress: Some(&progress) };
 
-    let mut target = Target::create(&args.output, args.force)?;
+    let mut target = Target::create(&args.output, args.force, NewFile::Private)?;
+    // The backup never archives itself (the file being written, or the one
+    // it replaces, when it lies inside a tree being backed up).
+    let skip = archive::Skip::new([target.temp_path(), Some(args.output.as_path())].into_iter().flatten());
     {
         let mut out = target.writer();
         out.write_all(&header.to_bytes()).map_err(|e| CliError::io_plain("cannot write the backup", &e))?;
         let (reader, writer) = io::pipe().map_err(|e| CliError::io_plain("cannot make a pipe", &e))?;
+        let sealer_gone = AtomicBool::new(false);
+        let writer = Watched { inner: writer, failed: &sealer_gone };
         let (sealed, produced) = std::thread::scope(|s| {
             let producer = s.spawn(|| {
                 if from_stdin {
                     archive::write_stream(io::stdin().lock(), writer, compression, &counter)
                 } else {
-                    archive::write_archive(&args.paths, writer, compression, &counter)
+                    archive::write_archive(&args.paths, writer, compression, &counter, &skip)
                 }
             });
             let sealed = container::seal_payload(&key, args.context.as_bytes(), reader, &mut out, &options);
             (sealed, producer.join())
         });
         bar.finish();
-        // The producer's failure is the cause when both fail (a closed pipe
-        // is only the consequence).
-        match produced {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(e),
-            Err(_) => return Err(CliError::io_plain("backup failed", &io::Error::other("archiver thread panicked"))),
+        let produced = produced.unwrap_or_else(|_| {
+            Err(CliError::io_plain("backup failed", &io::Error::other("archiver thread panicked")))
+        });
+        match (produced, sealed) {
+            // Writing the backup failed: the archiver then only saw its
+            // pipe close.
+            (Err(_), Err(e)) if sealer_gone.load(Ordering::Relaxed) => return Err(e),
+            // Reading the files failed: the sealer then only saw a short
+            // stream.
+            (Err(e), _) | (Ok(()), Err(e)) => return Err(e),
+            (Ok(()), Ok(_)) => {}
         }
-        sealed?;
         out.flush().map_err(|e| CliError::io_plain("cannot write the backup", &e))?;
     }
     target.commit()?;

@@ -6,7 +6,10 @@ mod keygen;
 mod passwd;
 mod restore;
 mod rotate;
+mod target;
 mod verify;
+
+use target::{NewFile, Target};
 
 pub use backup::{BackupArgs, backup};
 pub use inspect::inspect;
@@ -26,8 +29,9 @@ use ebak_core::file::Unlocked;
 use ebak_core::kdf::KdfParams;
 use ebak_core::slot::PasswordSlot;
 use std::fs;
-use std::io::{self, BufWriter, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, Read, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Options every command shares.
 #[derive(Debug, Clone, Copy)]
@@ -60,54 +64,6 @@ fn new_key() -> Result<BackupKey, CliError> {
 fn password_slot(key: &BackupKey, password: &str) -> Result<PasswordSlot, CliError> {
     PasswordSlot::create_with_rng::<Backend, _>(key, password, KdfParams::DEFAULT, &mut rng())
         .map_err(|e| CliError::usage(format!("cannot protect with this password: {e}")))
-}
-
-/// A file being written beside its final path, renamed into place only when
-/// everything succeeded (or standard output).
-enum Target {
-    Stdout(io::Stdout),
-    File { temp: tempfile::NamedTempFile, path: PathBuf, force: bool },
-}
-
-impl Target {
-    fn create(path: &Path, force: bool) -> Result<Self, CliError> {
-        if is_stdio(path) {
-            return Ok(Self::Stdout(io::stdout()));
-        }
-        if !force && fs::symlink_metadata(path).is_ok() {
-            return Err(CliError::usage(format!("{} already exists; use --force to replace it", path.display())));
-        }
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let temp = tempfile::Builder::new()
-            .prefix(".ebak-")
-            .suffix(".partial")
-            .tempfile_in(&dir)
-            .map_err(|e| CliError::io(&dir, "cannot create a file in", &e))?;
-        Ok(Self::File { temp, path: path.to_path_buf(), force })
-    }
-
-    fn writer(&mut self) -> Box<dyn Write + Send + '_> {
-        match self {
-            Self::Stdout(_) => Box::new(BufWriter::with_capacity(1 << 20, io::stdout())),
-            Self::File { temp, .. } => Box::new(BufWriter::with_capacity(1 << 20, temp.as_file_mut())),
-        }
-    }
-
-    /// Makes the file durable and renames it into place.
-    fn commit(self) -> Result<(), CliError> {
-        match self {
-            Self::Stdout(mut s) => s.flush().map_err(|e| CliError::io_plain("cannot write to standard output", &e)),
-            Self::File { temp, path, force } => {
-                temp.as_file().sync_all().map_err(|e| CliError::io(&path, "cannot write", &e))?;
-                let result =
-                    if force { temp.persist(&path).map(drop) } else { temp.persist_noclobber(&path).map(drop) };
-                result.map_err(|e| CliError::io(&path, "cannot rename into place", &e.error))
-            }
-        }
-    }
 }
 
 /// Opens the input file (or standard input) and unlocks it.
@@ -149,6 +105,8 @@ fn pipe_plaintext(
     let options = ebak_stream::Options { threads: global.threads, progress: Some(&progress) };
     let (reader, writer) = io::pipe().map_err(|e| CliError::io_plain("cannot make a pipe", &e))?;
     let header_len = read.header_len;
+    let consumer_gone = AtomicBool::new(false);
+    let writer = Watched { inner: writer, failed: &consumer_gone };
     let (opened, consumed) = std::thread::scope(|s| {
         let consumer = s.spawn(move || consume(reader));
         let opened =
@@ -159,10 +117,32 @@ fn pipe_plaintext(
     let consumed = consumed
         .unwrap_or_else(|_| Err(CliError::io_plain("restore failed", &io::Error::other("worker thread panicked"))));
     match (opened, consumed) {
+        // A payload that does not verify is the cause of whatever the
+        // consumer then made of the stream.
         (Err(e), _) if e.exit != Exit::Io => Err(e),
+        // Reading the backup failed (not the consumer hanging up): that is
+        // the cause, not the consumer's complaint about a short stream.
+        (Err(e), Err(_)) if !consumer_gone.load(Ordering::Relaxed) => Err(e),
         (_, Err(e)) => Err(e),
         (Err(e), Ok(_)) => Err(e),
         (Ok(_), Ok(summary)) => Ok(summary),
+    }
+}
+
+/// The pipe to the consumer, noting whether a write to it failed (the
+/// consumer stopped reading).
+struct Watched<'a, W> {
+    inner: W,
+    failed: &'a AtomicBool,
+}
+
+impl<W: Write> Write for Watched<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf).inspect_err(|_| self.failed.store(true, Ordering::Relaxed))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush().inspect_err(|_| self.failed.store(true, Ordering::Relaxed))
     }
 }
 

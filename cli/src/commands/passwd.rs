@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 /// Copies the payload of `read` after `header`'s bytes into a new file
 /// beside `file`, and renames it over `file`.
 fn rewrite_with_header(file: &Path, new_header: &Header, payload: &mut impl Read) -> Result<(), CliError> {
-    let mut target = Target::create(file, true)?;
+    let mut target = Target::rewrite(file)?;
     {
         let mut out = target.writer();
         out.write_all(&new_header.to_bytes()).map_err(|e| CliError::io(file, "cannot write", &e))?;

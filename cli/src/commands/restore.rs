@@ -1,6 +1,6 @@
 //! `ebak restore`: into a directory (`-C`) or as one stream (`-o`).
 
-use super::{Consumer, Global, STDIO, Target, drain, is_stdio, open_input, pipe_plaintext};
+use super::{Consumer, Global, NewFile, STDIO, Target, drain, is_stdio, open_input, pipe_plaintext};
 use crate::archive::{self, Content, Kind};
 use crate::container::HeaderRead;
 use crate::error::CliError;
@@ -43,9 +43,10 @@ pub fn restore(args: &RestoreArgs, global: Global) -> Result<(), CliError> {
         return restore_dir(args, dir, global);
     }
     let output = args.output.as_deref().unwrap_or(Path::new(STDIO));
-    // Check the target before asking for a password.
-    let mut target = Target::create(output, args.force)?;
+    // Refuse the target before asking for a password; create it after.
+    Target::check(output, args.force)?;
     let (read, unlocked) = open_input(&args.file, &args.sources)?;
+    let mut target = Target::create(output, args.force, NewFile::Umask)?;
     let raw = args.raw;
     let summary = {
         let out = target.writer();
@@ -65,8 +66,10 @@ pub fn restore(args: &RestoreArgs, global: Global) -> Result<(), CliError> {
                 ));
             };
             let mut decoded = archive::decoder(&mut reader, content.compression).map_err(werr)?;
-            let n = io::copy(&mut decoded, &mut out)
-                .map_err(|e| CliError::damaged(format!("the content inside the backup is malformed: {e}")))?;
+            let n = copy(&mut decoded, &mut out).map_err(|e| match e {
+                Copy::Read(e) => CliError::damaged(format!("the content inside the backup is malformed: {e}")),
+                Copy::Write(e) => werr(e),
+            })?;
             drop(decoded);
             drain(reader)?;
             out.flush().map_err(werr)?;
@@ -79,6 +82,28 @@ pub fn restore(args: &RestoreArgs, global: Global) -> Result<(), CliError> {
         eprintln!("ebak: restored {summary} to {}", output.display());
     }
     Ok(())
+}
+
+/// Which side of a copy failed.
+enum Copy {
+    Read(io::Error),
+    Write(io::Error),
+}
+
+/// `io::copy`, telling a malformed input from a failing output.
+fn copy(from: &mut impl Read, to: &mut impl Write) -> Result<u64, Copy> {
+    let mut buf = vec![0u8; 1 << 16];
+    let mut total = 0u64;
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => return Ok(total),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Copy::Read(e)),
+        };
+        to.write_all(buf.get(..n).unwrap_or_default()).map_err(Copy::Write)?;
+        total = total.saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
+    }
 }
 
 fn restore_dir(args: &RestoreArgs, dir: &Path, global: Global) -> Result<(), CliError> {
@@ -174,6 +199,8 @@ fn restore_into(
 /// After everything verified: directory times and permissions, then each
 /// top-level entry renamed from `staging` into `dir` (replacing, with
 /// `force`, what was there: it is moved into `temp` and removed with it).
+/// If a rename fails, the entries already moved go back, and what they
+/// replaced is put back: `dir` is as it was.
 fn put_in_place(
     dir: &Path,
     staging: &Path,
@@ -187,19 +214,43 @@ fn put_in_place(
         .map_err(|e| CliError::io(staging, "cannot list", &e))?
         .collect::<Result<_, _>>()
         .map_err(|e| CliError::io(staging, "cannot list", &e))?;
+    // (new entry in staging, its place in dir, where the old one went)
+    let mut done: Vec<(PathBuf, PathBuf, Option<PathBuf>)> = Vec::new();
+    let mut result = Ok(());
     for entry in entries {
         let target = dir.join(entry.file_name());
+        let mut aside = None;
         if fs::symlink_metadata(&target).is_ok() {
             if !force {
-                return Err(CliError::usage(format!("{} already exists; use --force to replace it", target.display())));
+                result =
+                    Err(CliError::usage(format!("{} already exists; use --force to replace it", target.display())));
+                break;
             }
-            fs::create_dir_all(&replaced).map_err(|e| CliError::io(&replaced, "cannot create", &e))?;
-            fs::rename(&target, replaced.join(entry.file_name()))
-                .map_err(|e| CliError::io(&target, "cannot move aside", &e))?;
+            let to = replaced.join(entry.file_name());
+            if let Err(e) = fs::create_dir_all(&replaced).and_then(|()| fs::rename(&target, &to)) {
+                result = Err(CliError::io(&target, "cannot move aside", &e));
+                break;
+            }
+            aside = Some(to);
         }
-        fs::rename(entry.path(), &target).map_err(|e| CliError::io(&target, "cannot rename into place", &e))?;
+        if let Err(e) = fs::rename(entry.path(), &target) {
+            if let Some(old) = &aside {
+                let _ = fs::rename(old, &target);
+            }
+            result = Err(CliError::io(&target, "cannot rename into place", &e));
+            break;
+        }
+        done.push((entry.path(), target, aside));
     }
-    Ok(())
+    if result.is_err() {
+        for (new, target, aside) in done.iter().rev() {
+            let _ = fs::rename(target, new);
+            if let Some(old) = aside {
+                let _ = fs::rename(old, target);
+            }
+        }
+    }
+    result
 }
 
 /// Makes every directory under `root` writable by its owner, so a tree with

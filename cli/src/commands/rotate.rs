@@ -48,7 +48,7 @@ pub fn rotate(args: &RotateArgs, global: Global) -> Result<(), CliError> {
         slots.push(Slot::Password(password_slot(&key, p)?));
     }
     let header = file::new_header(&key, slots).map_err(|e| CliError::usage(format!("cannot make the header: {e}")))?;
-    let mut target = Target::create(&args.file, true)?;
+    let mut target = Target::rewrite(&args.file)?;
     {
         let mut out = target.writer();
         out.write_all(&header.to_bytes()).map_err(|e| CliError::io_plain("cannot write", &e))?;
