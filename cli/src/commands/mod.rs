@@ -98,9 +98,10 @@ fn pipe_plaintext(
     unlocked: &Unlocked,
     context: &str,
     global: Global,
+    label: &str,
     consume: Consumer<'_>,
 ) -> Result<String, CliError> {
-    let bar = Progress::new(plaintext_len(file, read.header_len), global.quiet, "verify");
+    let bar = Progress::new(plaintext_len(file, read.header_len), global.quiet, label);
     let progress = |n: u64| bar.set(n);
     let options = ebak_stream::Options { threads: global.threads, progress: Some(&progress) };
     let (reader, writer) = io::pipe().map_err(|e| CliError::io_plain("cannot make a pipe", &e))?;

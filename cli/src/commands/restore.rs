@@ -75,7 +75,7 @@ pub fn restore(args: &RestoreArgs, global: Global) -> Result<(), CliError> {
             out.flush().map_err(werr)?;
             Ok(format!("{n} bytes"))
         });
-        pipe_plaintext(&args.file, read, &unlocked, &args.context, global, consume)?
+        pipe_plaintext(&args.file, read, &unlocked, &args.context, global, "restore", consume)?
     };
     target.commit()?;
     if !global.quiet && !is_stdio(output) {
@@ -183,7 +183,7 @@ fn restore_into(
         Ok(format!("{} entries", extracted.entries))
     });
     // On any error, `temp` is dropped and removes the partial tree.
-    let summary = pipe_plaintext(&args.file, read, unlocked, &args.context, global, consume)?;
+    let summary = pipe_plaintext(&args.file, read, unlocked, &args.context, global, "restore", consume)?;
     let dirs = dirs.into_inner().unwrap_or_default();
     if let Err(e) = put_in_place(dir, &staging, temp.path(), &dirs, force) {
         // Directory permissions may have been applied: make the partial

@@ -47,7 +47,7 @@ pub fn verify(args: &VerifyArgs, global: Global) -> Result<(), CliError> {
         let compressed = if content.compression == Compression::Zstd { ", zstd-compressed" } else { "" };
         Ok(format!("{what}{compressed}"))
     });
-    let summary = pipe_plaintext(&args.file, read, &unlocked, &args.context, global, consume)?;
+    let summary = pipe_plaintext(&args.file, read, &unlocked, &args.context, global, "verify", consume)?;
     if !global.quiet {
         println!("{}: OK: every chunk authenticated; it holds {summary}", args.file.display());
     }
