@@ -393,6 +393,17 @@ fn symlink_pointing_out(root: &Path) -> Result<Option<PathBuf>, CliError> {
     Ok(None)
 }
 
+/// The text of the innermost error inside `e` (tar wraps the OS error in
+/// its own, whose text is only "failed to unpack PATH").
+fn innermost(e: &io::Error) -> String {
+    // io::Error's source() is its wrapped error's source(): tar's cause.
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    cause.to_string()
+}
+
 /// Whether an error while unpacking is the disk's (full, too large, not
 /// writable: an I/O error, exit 5) rather than the archive's (exit 4).
 fn is_storage_error(e: &io::Error) -> bool {
@@ -486,10 +497,12 @@ pub fn extract<R: Read>(
         // tar checks again that the entry's parent, canonicalized, is
         // inside `root`: that is what stops writes through a symlink.
         let unpacked = entry.unpack_in(root).map_err(|e| {
+            // tar's own text names the temporary path; the cause is inside.
+            let cause = io::Error::new(e.kind(), innermost(&e));
             if is_storage_error(&e) {
-                CliError::io_plain(&format!("cannot restore {}", raw.display()), &e)
+                CliError::io_plain(&format!("cannot restore {}", raw.display()), &cause)
             } else {
-                bad(format!("entry {}: {e}", raw.display()))
+                bad(format!("entry {}: {cause}", raw.display()))
             }
         })?;
         if !unpacked {

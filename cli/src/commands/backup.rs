@@ -34,6 +34,8 @@ pub struct BackupArgs {
 
 /// `ebak backup`.
 pub fn backup(args: &BackupArgs, global: Global) -> Result<(), CliError> {
+    // A context the format cannot hold is refused before any prompt.
+    container::payload_context(args.context.as_bytes())?;
     let from_stdin = args.paths.iter().any(|p| is_stdio(p));
     if from_stdin && args.paths.len() > 1 {
         return Err(CliError::usage("`-` (standard input) must be the only thing backed up"));

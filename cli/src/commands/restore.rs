@@ -2,7 +2,7 @@
 
 use super::{Consumer, Global, NewFile, STDIO, Target, drain, is_stdio, open_input, pipe_plaintext};
 use crate::archive::{self, Content, Kind};
-use crate::container::HeaderRead;
+use crate::container::{self, HeaderRead};
 use crate::error::CliError;
 use crate::secrets::Sources;
 use ebak_core::file::Unlocked;
@@ -31,6 +31,7 @@ pub struct RestoreArgs {
 
 /// `ebak restore`.
 pub fn restore(args: &RestoreArgs, global: Global) -> Result<(), CliError> {
+    container::payload_context(args.context.as_bytes())?;
     match (&args.dir, &args.output) {
         (Some(_), Some(_)) => return Err(CliError::usage("give either -C DIR or -o FILE, not both")),
         (None, None) => {

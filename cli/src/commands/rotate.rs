@@ -1,6 +1,6 @@
 //! `ebak rotate`.
 
-use super::{Global, KEY_WARNING, Target, is_stdio, new_key, open_input, password_slot, plaintext_len};
+use super::{Global, KEY_WARNING, Target, Watched, is_stdio, new_key, open_input, password_slot, plaintext_len};
 use crate::container;
 use crate::error::CliError;
 use crate::progress::Progress;
@@ -10,6 +10,7 @@ use ebak_core::header::Slot;
 use ebak_core::recovery_key;
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// `ebak rotate`.
 #[derive(Debug)]
@@ -30,6 +31,7 @@ pub struct RotateArgs {
 
 /// `ebak rotate`: a new backup key and a re-encrypted payload.
 pub fn rotate(args: &RotateArgs, global: Global) -> Result<(), CliError> {
+    container::payload_context(args.context.as_bytes())?;
     if is_stdio(&args.file) {
         return Err(CliError::usage("rotate rewrites a file in place; it cannot work on standard input"));
     }
@@ -58,6 +60,8 @@ pub fn rotate(args: &RotateArgs, global: Global) -> Result<(), CliError> {
         let quiet = ebak_stream::Options { threads: global.threads, progress: None };
         let (reader, writer) = io::pipe().map_err(|e| CliError::io_plain("cannot make a pipe", &e))?;
         let header_len = read.header_len;
+        let sealer_gone = AtomicBool::new(false);
+        let writer = Watched { inner: writer, failed: &sealer_gone };
         let (opened, sealed) = std::thread::scope(|s| {
             let opener = s.spawn(|| {
                 container::open_payload(
@@ -74,11 +78,14 @@ pub fn rotate(args: &RotateArgs, global: Global) -> Result<(), CliError> {
             (opener.join(), sealed)
         });
         bar.finish();
-        match opened {
-            Ok(r) => r?,
-            Err(_) => return Err(CliError::io_plain("rotate failed", &io::Error::other("worker thread panicked"))),
-        };
-        sealed?;
+        let opened = opened
+            .unwrap_or_else(|_| Err(CliError::io_plain("rotate failed", &io::Error::other("worker thread panicked"))));
+        match (opened, sealed) {
+            // Writing the new file failed: the opener only saw the pipe close.
+            (Err(_), Err(e)) if sealer_gone.load(Ordering::Relaxed) => return Err(e),
+            (Err(e), _) | (Ok(_), Err(e)) => return Err(e),
+            (Ok(_), Ok(_)) => {}
+        }
         out.flush().map_err(|e| CliError::io_plain("cannot write", &e))?;
     }
     target.commit()?;

@@ -2,6 +2,7 @@
 
 use super::{Consumer, Global, drain, open_input, pipe_plaintext};
 use crate::archive::{self, Compression, Kind};
+use crate::container;
 use crate::error::CliError;
 use crate::secrets::Sources;
 use std::io;
@@ -21,6 +22,7 @@ pub struct VerifyArgs {
 /// `ebak verify`: authenticates everything and decodes the content, writes
 /// nothing.
 pub fn verify(args: &VerifyArgs, global: Global) -> Result<(), CliError> {
+    container::payload_context(args.context.as_bytes())?;
     let (read, unlocked) = open_input(&args.file, &args.sources)?;
     let consume: Consumer<'_> = Box::new(|mut reader| {
         let werr = |e: io::Error| CliError::damaged(format!("the content inside the backup is malformed: {e}"));
