@@ -1,5 +1,7 @@
-//! End-to-end tests of the `ebak` binary: every command as a user runs it,
-//! and every error path with its message and exit code.
+//! End-to-end tests of the `ebak` binary: every command as a user runs it
+//! (round trips, streams, tampering, passwd, rotate, what restore refuses).
+//! The error paths as a table are in `errors.rs`, prompts and progress bars
+//! on a pty in `tty.rs`, output files in `outputs.rs`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -384,11 +386,29 @@ fn inspect_needs_no_secret() {
             .and(predicate::str::contains("m = 262144 KiB (256 MiB), t = 10, p = 2")),
     );
     let out = ebak().arg("inspect").arg("--json").arg(&file).output().unwrap();
+    assert!(out.status.success() && out.stderr.is_empty());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["format"], "ebak");
     assert_eq!(v["version"], 1);
     assert_eq!(v["headerLength"], 178);
-    assert_eq!(v["slots"][0]["memoryKib"], 262_144);
+    let slots = v["slots"].as_array().unwrap();
+    assert_eq!(slots.len(), 1);
+    assert_eq!(slots[0]["type"], "password");
+    assert_eq!(slots[0]["kdf"], "argon2id");
+    assert_eq!(slots[0]["memoryKib"], 262_144);
+    assert_eq!(slots[0]["iterations"], 10);
+    assert_eq!(slots[0]["parallelism"], 2);
+    let file_len = fs::metadata(&file).unwrap().len();
+    assert_eq!(v["payloadLength"], file_len - 178);
+    assert_eq!(v["payloadLengthValid"], true);
     assert_eq!(v["chunkCount"], 1);
+    assert!(v["plaintextLength"].as_u64().unwrap() > 10);
+    // From standard input too; a wrong secret in the environment is not
+    // even looked at.
+    let piped =
+        ebak().env("EBAK_PASSWORD", "wrong").args(["inspect", "--json", "-"]).pipe_stdin(&file).unwrap().output();
+    let piped: serde_json::Value = serde_json::from_slice(&piped.unwrap().stdout).unwrap();
+    assert_eq!(piped, v);
     let junk = dir.path().join("junk");
     fs::write(&junk, "just some text\n").unwrap();
     ebak().arg("inspect").arg(&junk).assert().code(4).stderr(predicate::str::contains("not an ebak backup"));
@@ -398,6 +418,44 @@ fn inspect_needs_no_secret() {
         .assert()
         .code(5)
         .stderr(predicate::str::contains("cannot open"));
+}
+
+#[test]
+fn the_context_must_be_given_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = make_tree(dir.path());
+    let file = dir.path().join("c.ebak");
+    let key = key_text(0x17);
+    ebak()
+        .env("EBAK_KEY", &key)
+        .arg("backup")
+        .arg(&tree)
+        .arg("-o")
+        .arg(&file)
+        .args(["--context", "msgstore"])
+        .assert()
+        .success();
+    let out = dir.path().join("out");
+    ebak()
+        .env("EBAK_KEY", &key)
+        .arg("restore")
+        .arg(&file)
+        .arg("-C")
+        .arg(&out)
+        .args(["--context", "msgstore"])
+        .assert()
+        .success();
+    assert_same_tree(&tree, &out.join("tree"));
+    for other in [&[][..], &["--context", "msgstore2"][..]] {
+        ebak()
+            .env("EBAK_KEY", &key)
+            .arg("verify")
+            .arg(&file)
+            .args(other)
+            .assert()
+            .code(4)
+            .stderr(predicate::str::contains("wrong --context"));
+    }
 }
 
 #[test]
