@@ -73,7 +73,7 @@ pub fn payload_context(app_context: &[u8]) -> Result<Vec<u8>, CliError> {
 }
 
 /// Streams and verifies the payload, writing verified plaintext to `out`.
-pub fn open_payload<R: Read, W: Write>(
+pub fn open_payload<R: Read + Send, W: Write + Send>(
     path: &Path,
     unlocked: &Unlocked,
     context: &[u8],
@@ -92,7 +92,7 @@ pub fn open_payload<R: Read, W: Write>(
 }
 
 /// Seals `input` as the payload after a header already written to `out`.
-pub fn seal_payload<R: Read, W: Write>(
+pub fn seal_payload<R: Read + Send, W: Write + Send>(
     key: &ebak_core::BackupKey,
     context: &[u8],
     input: R,
