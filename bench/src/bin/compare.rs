@@ -116,10 +116,11 @@ fn main() {
     for backend in Backend::ALL {
         let b = backend.name();
         let target = if backend == Backend::AwsLc { 10.0 } else { 3.5 };
-        for (kind, label) in [(Kind::Stream(1), "serial"), (Kind::Stream(0), "parallel")] {
+        for (kind, label) in [(Kind::Core, "inplace"), (Kind::Stream(1), "serial"), (Kind::Stream(0), "parallel")] {
+            let what = if kind == Kind::Core { "ebak in place".to_owned() } else { format!("ebak-stream {label}") };
             for op in Op::ALL {
                 r.compare(
-                    format!("ebak-stream {label} [{b}] / age"),
+                    format!("{what} [{b}] / age"),
                     format!("ebak_age_{}_{label}_{}_64MiB", backend.key(), op.name()),
                     (op, "64MiB"),
                     ebak::workload(kind, backend, op, len),
