@@ -4,6 +4,7 @@
 
 use crate::error::{CliError, Offsets, SecretKind, open_error, payload_error};
 use crate::secrets::Unlock;
+#[cfg(not(feature = "aws-lc"))]
 use ebak_core::aead::DefaultAead;
 use ebak_core::file::{self, Secret, Unlocked};
 use ebak_core::header::{Header, HeaderError, MAX_HEADER_SIZE};
@@ -11,8 +12,14 @@ use ebak_core::kdf::KdfLimits;
 use std::io::{self, Read, Write};
 use std::path::Path;
 
-/// The AEAD backend the tool uses.
+/// The AEAD backend the tool uses: RustCrypto's `aes-gcm` by default,
+/// AWS-LC's with the `aws-lc` feature. Both write and read the same bytes.
+#[cfg(not(feature = "aws-lc"))]
 pub type Backend = DefaultAead;
+/// The AEAD backend the tool uses: AWS-LC's (the `aws-lc` feature), which
+/// writes and reads the same bytes as the default, about 3x faster.
+#[cfg(feature = "aws-lc")]
+pub type Backend = ebak_core::aead::AwsLcAes256Gcm;
 
 /// Reads into `buf` until it is full or the input ends.
 pub fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -73,7 +80,7 @@ pub fn payload_context(app_context: &[u8]) -> Result<Vec<u8>, CliError> {
 }
 
 /// Streams and verifies the payload, writing verified plaintext to `out`.
-pub fn open_payload<R: Read, W: Write>(
+pub fn open_payload<R: Read + Send, W: Write + Send>(
     path: &Path,
     unlocked: &Unlocked,
     context: &[u8],
@@ -92,7 +99,7 @@ pub fn open_payload<R: Read, W: Write>(
 }
 
 /// Seals `input` as the payload after a header already written to `out`.
-pub fn seal_payload<R: Read, W: Write>(
+pub fn seal_payload<R: Read + Send, W: Write + Send>(
     key: &ebak_core::BackupKey,
     context: &[u8],
     input: R,

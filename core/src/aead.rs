@@ -110,3 +110,10 @@ impl Aead for RustCryptoAes256Gcm {
 pub type DefaultAead = RustCryptoAes256Gcm;
 
 impl core::error::Error for AeadError {}
+
+// The optional AWS-LC backend lives in its own file (aead/aws_lc.rs), so the
+// default backend above stays the only code here that proofs look at.
+#[cfg(feature = "aws-lc")]
+mod aws_lc;
+#[cfg(feature = "aws-lc")]
+pub use aws_lc::AwsLcAes256Gcm;

@@ -259,7 +259,15 @@ fn run_aes_gcm<A: Aead>(backend: &str) -> Option<bool> {
 
 fn main() {
     let mut ok = true;
-    for result in [run_cobblestone::<DefaultAead>("rustcrypto"), run_aes_gcm::<DefaultAead>("rustcrypto")] {
+    #[allow(unused_mut, reason = "only the aws-lc feature adds to it")]
+    let mut results = vec![run_cobblestone::<DefaultAead>("rustcrypto"), run_aes_gcm::<DefaultAead>("rustcrypto")];
+    // The second backend runs the same suites (`--features aws-lc`).
+    #[cfg(feature = "aws-lc")]
+    results.extend([
+        run_cobblestone::<ebak_core::aead::AwsLcAes256Gcm>("aws-lc"),
+        run_aes_gcm::<ebak_core::aead::AwsLcAes256Gcm>("aws-lc"),
+    ]);
+    for result in results {
         ok &= result.unwrap_or(true);
     }
     if !ok {

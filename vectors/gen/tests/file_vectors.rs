@@ -241,7 +241,13 @@ fn run<A: Aead>(backend: &str) -> bool {
 
 fn main() {
     let started = std::time::Instant::now();
-    let ok = run::<DefaultAead>("rustcrypto");
+    #[allow(unused_mut, reason = "only the aws-lc feature adds a second run")]
+    let mut ok = run::<DefaultAead>("rustcrypto");
+    // The second backend runs the same vectors (`--features aws-lc`).
+    #[cfg(feature = "aws-lc")]
+    {
+        ok &= run::<ebak_core::aead::AwsLcAes256Gcm>("aws-lc");
+    }
     println!("({:.1} s)", started.elapsed().as_secs_f64());
     if !ok {
         eprintln!("{FILE}: FAILED");

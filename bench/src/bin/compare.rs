@@ -1,0 +1,213 @@
+//! The quick comparison: every ratio the throughput issue asks for, each
+//! measured in interleaved A/B rounds in this one run, as a table and one
+//! `RESULT` line a script can read.
+//!
+//! ```sh
+//! cargo run --release -p ebak-bench --bin compare -- --quick   # ~1 minute
+//! cargo run --release -p ebak-bench --bin compare              # steadier, ~5 minutes
+//! ```
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::arithmetic_side_effects,
+    reason = "a benchmark report: throughputs are floats and sizes are small constants"
+)]
+
+use ebak_bench::ebak::{self, Kind};
+use ebak_bench::timing::{self, Comparison, Plan};
+use ebak_bench::{Backend, Op, SIZES, Workload, peers};
+use std::fmt::Write as _;
+use std::time::Instant;
+
+struct Row {
+    what: String,
+    op: Op,
+    size: &'static str,
+    cmp: Comparison,
+    target: Option<f64>,
+    key: String,
+}
+
+struct Report {
+    plan: Plan,
+    rows: Vec<Row>,
+}
+
+impl Report {
+    fn compare(
+        &mut self,
+        what: String,
+        key: String,
+        (op, size): (Op, &'static str),
+        mut a: Box<dyn Workload>,
+        mut b: Box<dyn Workload>,
+        target: Option<f64>,
+    ) {
+        let cmp = timing::interleave(a.as_mut(), b.as_mut(), self.plan);
+        eprintln!("  {what:<44} {:<4} {size:>5}: {:.3}", op.name(), cmp.ratio);
+        self.rows.push(Row { what, op, size, cmp, target, key });
+    }
+}
+
+fn size_of(name: &str) -> usize {
+    SIZES.iter().find(|(n, _)| *n == name).map_or(0, |(_, len)| *len)
+}
+
+fn gbps(bytes_per_second: f64) -> f64 {
+    bytes_per_second / 1e9
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let plan = if quick { Plan::QUICK } else { Plan::FULL };
+    let started = Instant::now();
+    let mut r = Report { plan, rows: Vec::new() };
+    let big = ["1MiB", "64MiB"];
+
+    eprintln!(
+        "ebak-bench compare ({}): {} rounds of {:?} per side",
+        if quick { "quick" } else { "full" },
+        plan.rounds,
+        plan.round
+    );
+    let memcpy: Vec<(&str, f64)> =
+        big.iter().map(|&s| (s, timing::throughput(peers::memcpy(size_of(s)).as_mut(), plan))).collect();
+
+    for backend in Backend::ALL {
+        let b = backend.name();
+        for (size, len) in SIZES {
+            for op in Op::ALL {
+                let target = (len >= 1 << 20).then_some(0.95);
+                r.compare(
+                    format!("ebak / raw AES-GCM [{b}]"),
+                    format!("ebak_raw_{}_{}_{size}", backend.key(), op.name()),
+                    (op, size),
+                    ebak::workload(Kind::Core, backend, op, len),
+                    ebak::workload(Kind::Raw, backend, op, len),
+                    target,
+                );
+            }
+        }
+        for size in big {
+            for op in Op::ALL {
+                r.compare(
+                    format!("ebak-stream serial / raw AES-GCM [{b}]"),
+                    format!("stream_raw_{}_{}_{size}", backend.key(), op.name()),
+                    (op, size),
+                    ebak::workload(Kind::Stream(1), backend, op, size_of(size)),
+                    ebak::workload(Kind::Raw, backend, op, size_of(size)),
+                    None,
+                );
+            }
+        }
+    }
+    for size in big {
+        for op in Op::ALL {
+            r.compare(
+                "ebak [aws-lc] / ebak [default]".into(),
+                format!("awslc_default_{}_{size}", op.name()),
+                (op, size),
+                ebak::workload(Kind::Core, Backend::AwsLc, op, size_of(size)),
+                ebak::workload(Kind::Core, Backend::RustCrypto, op, size_of(size)),
+                Some(3.0),
+            );
+        }
+    }
+    let len = size_of("64MiB");
+    for backend in Backend::ALL {
+        let b = backend.name();
+        let target = if backend == Backend::AwsLc { 10.0 } else { 3.5 };
+        for (kind, label) in [(Kind::Core, "inplace"), (Kind::Stream(1), "serial"), (Kind::Stream(0), "parallel")] {
+            let what = if kind == Kind::Core { "ebak in place".to_owned() } else { format!("ebak-stream {label}") };
+            for op in Op::ALL {
+                r.compare(
+                    format!("{what} [{b}] / age"),
+                    format!("ebak_age_{}_{label}_{}_64MiB", backend.key(), op.name()),
+                    (op, "64MiB"),
+                    ebak::workload(kind, backend, op, len),
+                    peers::age(op, len),
+                    Some(target),
+                );
+            }
+        }
+    }
+    for backend in Backend::ALL {
+        for op in Op::ALL {
+            r.compare(
+                format!("ebak [{}] / ChaCha20-Poly1305 STREAM", backend.name()),
+                format!("ebak_chacha_{}_{}_64MiB", backend.key(), op.name()),
+                (op, "64MiB"),
+                ebak::workload(Kind::Core, backend, op, len),
+                peers::chacha_stream(op, len),
+                None,
+            );
+        }
+    }
+    for backend in Backend::ALL {
+        for size in big {
+            for op in Op::ALL {
+                r.compare(
+                    format!("ebak-stream parallel / serial [{}]", backend.name()),
+                    format!("parallel_serial_{}_{}_{size}", backend.key(), op.name()),
+                    (op, size),
+                    ebak::workload(Kind::Stream(0), backend, op, size_of(size)),
+                    ebak::workload(Kind::Stream(1), backend, op, size_of(size)),
+                    (size == "64MiB").then_some(1.8),
+                );
+            }
+        }
+    }
+
+    print_report(&r, &memcpy, quick, started.elapsed().as_secs_f64());
+}
+
+fn print_report(r: &Report, memcpy: &[(&str, f64)], quick: bool, seconds: f64) {
+    let threads = ebak_stream::Options::ALL_CORES.workers();
+    println!();
+    println!("| comparison (A / B) | op | size | A GB/s | B GB/s | A/B | rounds min-max | target |");
+    println!("|---|---|---|---:|---:|---:|---|---|");
+    let mut missed = Vec::new();
+    for row in &r.rows {
+        let verdict = match row.target {
+            Some(t) if row.cmp.ratio >= t => format!(">= {t} met"),
+            Some(t) => {
+                missed.push(row.key.clone());
+                format!(">= {t} **missed**")
+            }
+            None => String::new(),
+        };
+        println!(
+            "| {} | {} | {} | {:.2} | {:.2} | {:.3} | {:.2}-{:.2} | {verdict} |",
+            row.what,
+            row.op.name(),
+            row.size,
+            gbps(row.cmp.a),
+            gbps(row.cmp.b),
+            row.cmp.ratio,
+            row.cmp.ratio_range.0,
+            row.cmp.ratio_range.1,
+        );
+    }
+    println!();
+    for (size, t) in memcpy {
+        println!("memcpy ceiling, {size}: {:.2} GB/s (one core)", gbps(*t));
+    }
+    println!(
+        "parallel = {threads} worker threads; {} mode; {} rounds of {:?} per side; {:.0} s in all",
+        if quick { "quick" } else { "full" },
+        r.plan.rounds,
+        r.plan.round,
+        seconds
+    );
+    if !missed.is_empty() {
+        println!("targets missed: {}", missed.join(" "));
+    }
+    let mut line = String::from("RESULT");
+    for row in &r.rows {
+        let _ = write!(line, " {}={:.3}", row.key, row.cmp.ratio);
+    }
+    for (size, t) in memcpy {
+        let _ = write!(line, " memcpy_gbps_{size}={:.2}", gbps(*t));
+    }
+    let _ = write!(line, " missed={}", missed.len());
+    println!("{line}");
+}
