@@ -123,6 +123,11 @@ def main():
     print(f"\n{total} goals in {len(groups)} groups; "
           + ", ".join(f"{by[p]} proved by {p}" for p in provers)
           + f", {both} by all of them, {len(unproved)} by none")
+    for p in provers:
+        only = [f"line {k[0]}: {k[2]} of {k[3]}" for i, k in enumerate(keys)
+                if runs[p][i][1] and not any(runs[q][i][1] for q in provers if q != p)]
+        if only:
+            print(f"proved by {p} only:", *only, sep="\n  ")
     if unproved:
         print("UNPROVED:", *unproved, sep="\n  ")
         return 1
