@@ -3,6 +3,8 @@
 //! - [`mlw`] and [`spec`] read the constants of the Why3 model and the
 //!   limits of the spec, for the test `tests/constants.rs`, which checks
 //!   that the model, the spec and `ebak-core` agree on every one of them;
+//! - `tests/why3_spec.rs` checks the Rust chunk functions against the
+//!   postconditions the Why3 model is proved to meet;
 //! - [`inputs`], [`verdict`] and [`diff`] are the differential test: the
 //!   binary `ebak-proofs diff` runs the OCaml extraction of the Coq model and
 //!   `ebak-core` on the same inputs and fails on any disagreement.
