@@ -49,6 +49,7 @@ fn parse_args() -> Result<Args, String> {
             "--corpora" => args.roots.push(value()?.into()),
             "--scale" => args.scale = value()?.parse().map_err(|e| format!("--scale: {e}"))?,
             "--seed" => args.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
+            "--help" | "-h" => return Err(USAGE.to_owned()),
             _ => return Err(format!("unknown argument {flag}\n\n{USAGE}")),
         }
     }
