@@ -7,16 +7,15 @@
 //! does not start with it is "raw": some other application's data, which
 //! `restore --raw` hands back untouched.
 //!
-//! Extraction refuses anything that would land outside the target: absolute
-//! names, `..`, links whose target leaves the tree, writes through symlinks,
-//! and entry types a backup of files has no business holding (devices,
-//! FIFOs).
+//! Extraction, and what it refuses, is in [`crate::extract`].
 
 use crate::error::CliError;
 use std::fs;
 use std::io::{self, Read, Write};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+
+pub use crate::extract::{DirMetadata, Extracted, apply_dir_metadata, extract, walk};
 
 /// The content header's magic.
 pub const CONTENT_MAGIC: &[u8; 8] = b"ebakcli1";
@@ -118,6 +117,34 @@ impl<R: Read> Read for Counting<'_, R> {
     }
 }
 
+/// Files a backup must not archive: its own output, by device and inode
+/// (the file being written is inside the tree when a user backs up `~` to
+/// `~/home.ebak`).
+#[derive(Debug, Default)]
+pub struct Skip(Vec<(u64, u64)>);
+
+impl Skip {
+    /// The files at `paths` that exist now.
+    pub fn new<'a>(paths: impl IntoIterator<Item = &'a Path>) -> Self {
+        Self(paths.into_iter().filter_map(|p| file_id(&fs::metadata(p).ok()?)).collect())
+    }
+
+    fn contains(&self, meta: &fs::Metadata) -> bool {
+        file_id(meta).is_some_and(|id| self.0.contains(&id))
+    }
+}
+
+#[cfg(unix)]
+fn file_id(meta: &fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_: &fs::Metadata) -> Option<(u64, u64)> {
+    None
+}
+
 /// The name a command-line path gets in the archive: its last component
 /// (`tar -C parent name`, the way people expect `backup ~/photos` to
 /// restore as `photos/`).
@@ -164,8 +191,13 @@ fn append_path<W: Write>(
     src: &Path,
     name: &Path,
     counter: &Counter,
+    skip: &Skip,
 ) -> Result<(), CliError> {
     let meta = fs::symlink_metadata(src).map_err(|e| CliError::io(src, "cannot read", &e))?;
+    if meta.is_file() && skip.contains(&meta) {
+        eprintln!("ebak: skipping {}: it is the backup being written", src.display());
+        return Ok(());
+    }
     let file_type = meta.file_type();
     if file_type.is_symlink() || file_type.is_dir() {
         let mut header = tar::Header::new_gnu();
@@ -183,7 +215,7 @@ fn append_path<W: Write>(
         // Sorted, so that the same tree gives the same archive.
         children.sort_by_key(fs::DirEntry::file_name);
         for child in children {
-            append_path(builder, &child.path(), &name.join(child.file_name()), counter)?;
+            append_path(builder, &child.path(), &name.join(child.file_name()), counter, skip)?;
         }
         return Ok(());
     }
@@ -215,6 +247,7 @@ pub fn write_archive<W: Write>(
     out: W,
     compression: Compression,
     counter: &Counter,
+    skip: &Skip,
 ) -> Result<(), CliError> {
     let pipe_err = |e: io::Error| CliError::io_plain("cannot write the archive", &e);
     let mut out = out;
@@ -227,7 +260,7 @@ pub fn write_archive<W: Write>(
     builder.follow_symlinks(false);
     for path in paths {
         let name = archive_name(path)?;
-        append_path(&mut builder, path, &name, counter)?;
+        append_path(&mut builder, path, &name, counter, skip)?;
     }
     let mut sink = builder.into_inner().map_err(pipe_err)?;
     sink.flush().map_err(pipe_err)?;
@@ -279,203 +312,6 @@ pub fn decoder<'a, R: Read + 'a>(input: R, compression: Compression) -> io::Resu
     })
 }
 
-/// A path from an archive, if it is relative and has only normal
-/// components (no root, no `..`, no drive prefix).
-fn checked_relative(path: &Path) -> Option<PathBuf> {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::Normal(n) => out.push(n),
-            Component::CurDir => {}
-            Component::ParentDir | Component::RootDir | Component::Prefix(_) => return None,
-        }
-    }
-    if out.as_os_str().is_empty() { None } else { Some(out) }
-}
-
-/// Whether the symlink at `root/link` resolves inside `root`, following
-/// the symlinks it meets on the way as the kernel would (RESOLVE_BENEATH
-/// in user space); a dangling tail is resolved by name.
-fn symlink_stays_inside(root: &Path, link: &Path) -> bool {
-    let mut stack: Vec<std::ffi::OsString> =
-        link.parent().map(|p| p.iter().map(ToOwned::to_owned).collect()).unwrap_or_default();
-    let Ok(target) = fs::read_link(root.join(link)) else { return false };
-    let mut pending: Vec<PathBuf> = vec![target];
-    let mut hops = 0u32;
-    while let Some(next) = pending.pop() {
-        let mut components: Vec<Component<'_>> = next.components().collect();
-        components.reverse();
-        while let Some(c) = components.pop() {
-            match c {
-                Component::RootDir | Component::Prefix(_) => return false,
-                Component::CurDir => {}
-                Component::ParentDir => {
-                    if stack.pop().is_none() {
-                        return false;
-                    }
-                }
-                Component::Normal(n) => {
-                    stack.push(n.to_owned());
-                    let here: PathBuf = stack.iter().collect();
-                    let full = root.join(&here);
-                    if fs::symlink_metadata(&full).is_ok_and(|m| m.file_type().is_symlink()) {
-                        hops = hops.saturating_add(1);
-                        if hops > 40 {
-                            return false;
-                        }
-                        let Ok(inner) = fs::read_link(&full) else { return false };
-                        stack.pop();
-                        // Resolve the link's target, then the rest of this path.
-                        let rest: PathBuf = components.iter().rev().collect();
-                        pending.push(rest);
-                        pending.push(inner);
-                        break;
-                    }
-                }
-            }
-        }
-    }
-    true
-}
-
-/// A directory whose permissions and time are applied after the whole
-/// backup verified.
-pub type DirMetadata = (PathBuf, u32, u64);
-
-/// What extraction did.
-#[derive(Debug, Default)]
-pub struct Extracted {
-    /// Entries written.
-    pub entries: u64,
-    /// Directories to finish with [`apply_dir_metadata`].
-    pub dirs: Vec<DirMetadata>,
-}
-
-/// Unpacks a tar archive into `root` (an empty directory), refusing any
-/// entry that would escape it. `check_top` sees each new top-level name
-/// before anything is written under it, and can stop the restore. Directory permissions and times are left for
-/// [`apply_dir_metadata`], once the whole backup has verified (a read-only
-/// directory must not stop the tree from being filled, or removed).
-pub fn extract<R: Read>(
-    input: R,
-    root: &Path,
-    check_top: &dyn Fn(&std::ffi::OsStr) -> Result<(), CliError>,
-) -> Result<Extracted, CliError> {
-    let bad = |what: String| CliError::damaged(format!("refusing to restore: {what}"));
-    let tar_err = |e: io::Error| CliError::damaged(format!("the archive inside the backup is malformed: {e}"));
-    let mut archive = tar::Archive::new(input);
-    archive.set_preserve_permissions(true);
-    archive.set_preserve_mtime(true);
-    archive.set_overwrite(false);
-    let mut dirs: Vec<DirMetadata> = Vec::new();
-    let mut links: Vec<PathBuf> = Vec::new();
-    let mut tops: std::collections::BTreeSet<std::ffi::OsString> = std::collections::BTreeSet::new();
-    let mut stats = Extracted::default();
-    for entry in archive.entries().map_err(tar_err)? {
-        let mut entry = entry.map_err(tar_err)?;
-        let raw = entry.path().map_err(tar_err)?.into_owned();
-        let Some(path) = checked_relative(&raw) else {
-            return Err(bad(format!("entry {} is absolute or leaves the target with ..", raw.display())));
-        };
-        if let Some(Component::Normal(top)) = path.components().next()
-            && tops.insert(top.to_owned())
-        {
-            check_top(top)?;
-        }
-        let kind = entry.header().entry_type();
-        match kind {
-            tar::EntryType::Regular | tar::EntryType::Continuous => {}
-            tar::EntryType::Directory => {
-                let mode = entry.header().mode().map_err(tar_err)?;
-                let mtime = entry.header().mtime().map_err(tar_err)?;
-                dirs.push((path.clone(), mode, mtime));
-                entry.set_preserve_permissions(false);
-                entry.set_preserve_mtime(false);
-            }
-            tar::EntryType::Symlink => {
-                let target = entry
-                    .link_name()
-                    .map_err(tar_err)?
-                    .ok_or_else(|| bad(format!("symlink {} has no target", raw.display())))?;
-                if target.is_absolute() {
-                    return Err(bad(format!("symlink {} points to an absolute path", raw.display())));
-                }
-                links.push(path.clone());
-            }
-            tar::EntryType::Link => {
-                let target = entry
-                    .link_name()
-                    .map_err(tar_err)?
-                    .ok_or_else(|| bad(format!("hard link {} has no target", raw.display())))?;
-                if checked_relative(&target).is_none() {
-                    return Err(bad(format!("hard link {} points outside the archive", raw.display())));
-                }
-            }
-            tar::EntryType::XGlobalHeader | tar::EntryType::XHeader => continue,
-            other => return Err(bad(format!("entry {} has an unsupported type ({other:?})", raw.display()))),
-        }
-        // tar checks again that the entry's parent, canonicalized, is
-        // inside `root`: that is what stops writes through a symlink.
-        let unpacked = entry.unpack_in(root).map_err(|e| bad(format!("entry {}: {e}", raw.display())))?;
-        if !unpacked {
-            return Err(bad(format!("entry {} leaves the target", raw.display())));
-        }
-        stats.entries = stats.entries.saturating_add(1);
-    }
-    for link in &links {
-        if !symlink_stays_inside(root, link) {
-            return Err(bad(format!("symlink {} points outside the restored tree", link.display())));
-        }
-    }
-    stats.dirs = dirs;
-    Ok(stats)
-}
-
-/// Applies directory permissions and times, deepest first.
-pub fn apply_dir_metadata(root: &Path, dirs: &[DirMetadata]) -> Result<(), CliError> {
-    let mut dirs: Vec<&DirMetadata> = dirs.iter().collect();
-    dirs.sort_by_key(|d| std::cmp::Reverse(d.0.components().count()));
-    for (dir, mode, mtime) in dirs {
-        let full = root.join(dir);
-        set_dir_metadata(&full, *mode, *mtime).map_err(|e| CliError::io(&full, "cannot set permissions of", &e))?;
-    }
-    Ok(())
-}
-
-fn system_time(mtime: u64) -> io::Result<std::time::SystemTime> {
-    std::time::UNIX_EPOCH
-        .checked_add(std::time::Duration::from_secs(mtime))
-        .ok_or_else(|| io::Error::other("modification time out of range"))
-}
-
-#[cfg(unix)]
-fn set_dir_metadata(dir: &Path, mode: u32, mtime: u64) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let time = system_time(mtime)?;
-    fs::File::open(dir)?.set_modified(time)?;
-    fs::set_permissions(dir, fs::Permissions::from_mode(mode & 0o7777))
-}
-
-#[cfg(not(unix))]
-fn set_dir_metadata(dir: &Path, _mode: u32, mtime: u64) -> io::Result<()> {
-    let time = system_time(mtime)?;
-    fs::File::open(dir)?.set_modified(time)
-}
-
-/// Reads a tar archive to its end without writing anything (for `verify`):
-/// every entry's data is read, so a truncated archive is noticed.
-pub fn walk(input: impl Read) -> Result<u64, CliError> {
-    let tar_err = |e: io::Error| CliError::damaged(format!("the archive inside the backup is malformed: {e}"));
-    let mut archive = tar::Archive::new(input);
-    let mut entries = 0u64;
-    for entry in archive.entries().map_err(tar_err)? {
-        let mut entry = entry.map_err(tar_err)?;
-        io::copy(&mut entry, &mut io::sink()).map_err(tar_err)?;
-        entries = entries.saturating_add(1);
-    }
-    Ok(entries)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -492,40 +328,5 @@ mod tests {
         assert_eq!(Content::decode(b"ebakcli1\x01\x02"), None);
         assert_eq!(Content::decode(b"Hello, ebak!"), None);
         assert_eq!(Content::decode(b"ebak"), None);
-    }
-
-    #[test]
-    fn only_plain_relative_paths_pass() {
-        assert_eq!(checked_relative(Path::new("a/b")), Some(PathBuf::from("a/b")));
-        assert_eq!(checked_relative(Path::new("./a")), Some(PathBuf::from("a")));
-        assert_eq!(checked_relative(Path::new("/etc/passwd")), None);
-        assert_eq!(checked_relative(Path::new("a/../../b")), None);
-        assert_eq!(checked_relative(Path::new("..")), None);
-        assert_eq!(checked_relative(Path::new(".")), None);
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn symlink_resolution_follows_links_on_the_way() {
-        use std::os::unix::fs::symlink;
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        fs::create_dir(root.join("sub")).unwrap();
-        symlink("sub", root.join("ok")).unwrap();
-        symlink("../sub/x", root.join("sub/up")).unwrap();
-        symlink("..", root.join("escape")).unwrap();
-        symlink(".", root.join("here")).unwrap();
-        // Lexically "here/.." is ".", but "here" is the root itself, so it
-        // really is the root's parent.
-        symlink("here/..", root.join("sneaky")).unwrap();
-        symlink("sub/../../x", root.join("climb")).unwrap();
-        symlink("missing/deeper", root.join("dangling")).unwrap();
-        assert!(symlink_stays_inside(root, Path::new("ok")));
-        assert!(symlink_stays_inside(root, Path::new("sub/up")));
-        assert!(symlink_stays_inside(root, Path::new("dangling")));
-        assert!(symlink_stays_inside(root, Path::new("here")));
-        assert!(!symlink_stays_inside(root, Path::new("escape")));
-        assert!(!symlink_stays_inside(root, Path::new("sneaky")));
-        assert!(!symlink_stays_inside(root, Path::new("climb")));
     }
 }

@@ -8,5 +8,7 @@ pub mod archive;
 pub mod commands;
 pub mod container;
 pub mod error;
+pub mod extract;
 pub mod progress;
 pub mod secrets;
+pub mod whatsapp;

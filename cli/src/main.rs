@@ -23,7 +23,7 @@ struct Cli {
 
 const EXIT_CODES: &str = "Exit codes: 0 success, 2 usage (or refused: existing target without --force, bad key text, no secret), \
 3 wrong password or key, 4 damaged, tampered with or not an ebak file, 5 I/O error.\n\
-Secrets: EBAK_PASSWORD, EBAK_KEY, EBAK_NEW_PASSWORD, or files (one final line break is removed), or prompts on a terminal.";
+Secrets: EBAK_PASSWORD, EBAK_KEY, EBAK_NEW_PASSWORD (and EBAK_WA_KEY for import-whatsapp), or files (one final line break is removed), or prompts on a terminal.";
 
 #[derive(Debug, Args, Clone, Default)]
 struct SecretFlags {
@@ -157,6 +157,8 @@ enum Command {
         #[arg(long, default_value = "", value_name = "TEXT")]
         context: String,
     },
+    /// Open a WhatsApp end-to-end encrypted backup (.crypt15) with its 64-digit key or key file: write the database, or re-seal it into an ebak backup.
+    ImportWhatsapp(ebak::whatsapp::ImportArgs),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -189,6 +191,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             &RotateArgs { file, sources: secrets.sources(), new_password_file, no_password, new_key, context },
             global,
         ),
+        Command::ImportWhatsapp(args) => ebak::whatsapp::import(&args, global),
     }
 }
 

@@ -36,9 +36,22 @@ impl std::fmt::Debug for Unlock {
     }
 }
 
-/// Whether a prompt can be shown (stderr and stdin are terminals).
+/// Whether a prompt can be shown: standard error is a terminal, and so is
+/// the controlling terminal the prompt is read from (`/dev/tty`, so that
+/// standard input can carry the data: `tar c . | ebak backup - ...`).
+/// Anything else (a pipe, a file, a CI job) never prompts.
 pub fn interactive() -> bool {
-    std::io::stderr().is_terminal() && std::io::stdin().is_terminal()
+    if !std::io::stderr().is_terminal() {
+        return false;
+    }
+    #[cfg(unix)]
+    {
+        std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty").is_ok()
+    }
+    #[cfg(not(unix))]
+    {
+        std::io::stdin().is_terminal()
+    }
 }
 
 /// Removes one final `\n` or `\r\n`.

@@ -1,5 +1,7 @@
-//! End-to-end tests of the `ebak` binary: every command as a user runs it,
-//! and every error path with its message and exit code.
+//! End-to-end tests of the `ebak` binary: every command as a user runs it
+//! (round trips, streams, tampering, passwd, rotate, what restore refuses).
+//! The error paths as a table are in `errors.rs`, prompts and progress bars
+//! on a pty in `tty.rs`, output files in `outputs.rs`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -12,111 +14,10 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-const PW: &str = "correct horse battery staple";
-
-/// The binary with a clean environment (no secrets inherited).
-fn ebak() -> Command {
-    let mut c = Command::cargo_bin("ebak").unwrap();
-    for var in ["EBAK_PASSWORD", "EBAK_KEY", "EBAK_NEW_PASSWORD"] {
-        c.env_remove(var);
-    }
-    c.arg("--quiet");
-    c
-}
-
-fn key_text(b: u8) -> String {
-    ebak_core::recovery_key::format(&ebak_core::BackupKey::from_bytes([b; 32])).to_string()
-}
-
-/// Entries of a directory that look like ebak's temporaries.
-fn leftovers(dir: &Path) -> Vec<String> {
-    fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".ebak-"))
-        .collect()
-}
-
-/// A deterministic byte pattern that does not compress to nothing.
-fn pattern(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
-
-#[cfg(unix)]
-fn mode(p: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777
-}
-
-/// A tree with unicode names, an empty file, an empty directory, a
-/// symlink, an executable and set modification times.
-fn make_tree(root: &Path) -> PathBuf {
-    let top = root.join("tree");
-    fs::create_dir_all(top.join("über/naïve 文件")).unwrap();
-    fs::create_dir_all(top.join("empty dir")).unwrap();
-    fs::write(top.join("über/naïve 文件/🦀 notes.txt"), "grüße\n").unwrap();
-    fs::write(top.join("empty"), b"").unwrap();
-    fs::write(top.join("data.bin"), pattern(300_000, 7)).unwrap();
-    fs::write(top.join("run.sh"), "#!/bin/sh\necho hi\n").unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{PermissionsExt, symlink};
-        fs::set_permissions(top.join("run.sh"), fs::Permissions::from_mode(0o750)).unwrap();
-        fs::set_permissions(top.join("data.bin"), fs::Permissions::from_mode(0o600)).unwrap();
-        symlink("über/naïve 文件/🦀 notes.txt", top.join("link to notes")).unwrap();
-    }
-    let t = filetime::FileTime::from_unix_time(1_600_000_000, 0);
-    filetime::set_file_mtime(top.join("data.bin"), t).unwrap();
-    filetime::set_file_mtime(top.join("empty dir"), t).unwrap();
-    top
-}
-
-/// Modification time in whole seconds (tar headers keep whole seconds).
-fn mtime_secs(m: &fs::Metadata) -> u64 {
-    m.modified().unwrap().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
-}
-
-/// Compares two trees: names, types, contents, symlink targets, modes and
-/// modification times (to the second).
-fn assert_same_tree(a: &Path, b: &Path) {
-    let mut names_a: Vec<_> = fs::read_dir(a).unwrap().map(|e| e.unwrap().file_name()).collect();
-    let mut names_b: Vec<_> = fs::read_dir(b).unwrap().map(|e| e.unwrap().file_name()).collect();
-    names_a.sort();
-    names_b.sort();
-    assert_eq!(names_a, names_b, "entries of {}", a.display());
-    for name in names_a {
-        let (pa, pb) = (a.join(&name), b.join(&name));
-        let (ma, mb) = (fs::symlink_metadata(&pa).unwrap(), fs::symlink_metadata(&pb).unwrap());
-        assert_eq!(ma.file_type(), mb.file_type(), "{}", pa.display());
-        #[cfg(unix)]
-        if !ma.file_type().is_symlink() {
-            assert_eq!(mode(&pa), mode(&pb), "mode of {}", pa.display());
-        }
-        if ma.is_dir() {
-            assert_same_tree(&pa, &pb);
-            assert_eq!(mtime_secs(&ma), mtime_secs(&mb), "mtime of {}", pa.display());
-        } else if ma.file_type().is_symlink() {
-            assert_eq!(fs::read_link(&pa).unwrap(), fs::read_link(&pb).unwrap());
-        } else {
-            assert_eq!(fs::read(&pa).unwrap(), fs::read(&pb).unwrap(), "content of {}", pa.display());
-            assert_eq!(mtime_secs(&ma), mtime_secs(&mb), "mtime of {}", pa.display());
-        }
-    }
-}
-
-fn backup_with_key(src: &Path, out: &Path, key: &str) {
-    ebak().env("EBAK_KEY", key).arg("backup").arg(src).arg("-o").arg(out).assert().success();
-}
+mod common;
+use common::*;
 
 #[test]
 fn round_trip_of_a_tree_with_a_password() {
@@ -485,11 +386,29 @@ fn inspect_needs_no_secret() {
             .and(predicate::str::contains("m = 262144 KiB (256 MiB), t = 10, p = 2")),
     );
     let out = ebak().arg("inspect").arg("--json").arg(&file).output().unwrap();
+    assert!(out.status.success() && out.stderr.is_empty());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["format"], "ebak");
     assert_eq!(v["version"], 1);
     assert_eq!(v["headerLength"], 178);
-    assert_eq!(v["slots"][0]["memoryKib"], 262_144);
+    let slots = v["slots"].as_array().unwrap();
+    assert_eq!(slots.len(), 1);
+    assert_eq!(slots[0]["type"], "password");
+    assert_eq!(slots[0]["kdf"], "argon2id");
+    assert_eq!(slots[0]["memoryKib"], 262_144);
+    assert_eq!(slots[0]["iterations"], 10);
+    assert_eq!(slots[0]["parallelism"], 2);
+    let file_len = fs::metadata(&file).unwrap().len();
+    assert_eq!(v["payloadLength"], file_len - 178);
+    assert_eq!(v["payloadLengthValid"], true);
     assert_eq!(v["chunkCount"], 1);
+    assert!(v["plaintextLength"].as_u64().unwrap() > 10);
+    // From standard input too; a wrong secret in the environment is not
+    // even looked at.
+    let piped =
+        ebak().env("EBAK_PASSWORD", "wrong").args(["inspect", "--json", "-"]).pipe_stdin(&file).unwrap().output();
+    let piped: serde_json::Value = serde_json::from_slice(&piped.unwrap().stdout).unwrap();
+    assert_eq!(piped, v);
     let junk = dir.path().join("junk");
     fs::write(&junk, "just some text\n").unwrap();
     ebak().arg("inspect").arg(&junk).assert().code(4).stderr(predicate::str::contains("not an ebak backup"));
@@ -499,6 +418,44 @@ fn inspect_needs_no_secret() {
         .assert()
         .code(5)
         .stderr(predicate::str::contains("cannot open"));
+}
+
+#[test]
+fn the_context_must_be_given_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = make_tree(dir.path());
+    let file = dir.path().join("c.ebak");
+    let key = key_text(0x17);
+    ebak()
+        .env("EBAK_KEY", &key)
+        .arg("backup")
+        .arg(&tree)
+        .arg("-o")
+        .arg(&file)
+        .args(["--context", "msgstore"])
+        .assert()
+        .success();
+    let out = dir.path().join("out");
+    ebak()
+        .env("EBAK_KEY", &key)
+        .arg("restore")
+        .arg(&file)
+        .arg("-C")
+        .arg(&out)
+        .args(["--context", "msgstore"])
+        .assert()
+        .success();
+    assert_same_tree(&tree, &out.join("tree"));
+    for other in [&[][..], &["--context", "msgstore2"][..]] {
+        ebak()
+            .env("EBAK_KEY", &key)
+            .arg("verify")
+            .arg(&file)
+            .args(other)
+            .assert()
+            .code(4)
+            .stderr(predicate::str::contains("wrong --context"));
+    }
 }
 
 #[test]
@@ -631,36 +588,6 @@ fn usage_errors_exit_2_with_a_clear_line() {
         .stderr(predicate::str::contains("cannot back up"));
 }
 
-/// Seals a hand-made tar archive as a CLI backup, to test what restore
-/// refuses.
-fn hostile_backup(dir: &Path, build: impl FnOnce(&mut tar::Builder<Vec<u8>>)) -> PathBuf {
-    let mut builder = tar::Builder::new(Vec::new());
-    build(&mut builder);
-    let tar_bytes = builder.into_inner().unwrap();
-    let mut plaintext = b"ebakcli1\x01\x00".to_vec();
-    plaintext.extend_from_slice(&tar_bytes);
-    let key = ebak_core::BackupKey::from_bytes([6; 32]);
-    let sealed = ebak_core::file::seal::<ebak_core::DefaultAead>(&key, vec![], b"", &[1; 24], &plaintext).unwrap();
-    let file = dir.join("hostile.ebak");
-    fs::write(&file, sealed).unwrap();
-    file
-}
-
-fn raw_entry(builder: &mut tar::Builder<Vec<u8>>, name: &[u8], kind: tar::EntryType, link: Option<&[u8]>, data: &[u8]) {
-    let mut header = tar::Header::new_old();
-    // Write the name bytes directly: the tar crate's setters refuse `..`
-    // and absolute paths, and an attacker's archive would not.
-    header.as_old_mut().name[..name.len()].copy_from_slice(name);
-    if let Some(l) = link {
-        header.as_old_mut().linkname[..l.len()].copy_from_slice(l);
-    }
-    header.set_entry_type(kind);
-    header.set_size(data.len() as u64);
-    header.set_mode(0o644);
-    header.set_cksum();
-    builder.append(&header, data).unwrap();
-}
-
 #[test]
 fn restore_refuses_entries_that_escape_the_target() {
     type Build = Box<dyn Fn(&mut tar::Builder<Vec<u8>>)>;
@@ -685,6 +612,14 @@ fn restore_refuses_entries_that_escape_the_target() {
         ),
         ("hard link out", Box::new(|b| raw_entry(b, b"hl", tar::EntryType::Link, Some(b"../outside"), b""))),
         ("device", Box::new(|b| raw_entry(b, b"dev", tar::EntryType::Char, None, b""))),
+        (
+            "hard link to a symlink, moved up",
+            Box::new(|b| {
+                raw_entry(b, b"d/", tar::EntryType::Directory, None, b"");
+                raw_entry(b, b"d/s", tar::EntryType::Symlink, Some(b".."), b"");
+                raw_entry(b, b"h", tar::EntryType::Link, Some(b"d/s"), b"");
+            }),
+        ),
     ];
     for (name, build) in cases {
         let dir = tempfile::tempdir().unwrap();

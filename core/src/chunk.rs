@@ -4,6 +4,12 @@
 //! chosen so that no operation can overflow for any input, and the limits
 //! are checked before any arithmetic depends on them. These are the
 //! functions the Why3 models in `proofs/why3/` mirror one to one.
+//!
+//! Each function carries a hax contract (`proofs/hax/README.md`): the
+//! postconditions state the closed forms the Cobblestone spec gives, and
+//! the lemmas in [`spec`] state what follows from them (one chunking per
+//! length, increasing offsets, distinct nonces). With the `no-panic`
+//! feature, each is also checked at link time to contain no panic path.
 
 /// From the Cobblestone spec: "The message is split into chunks of 16 KiB".
 pub const CHUNK_SIZE_BYTES: u64 = 16_384;
@@ -53,6 +59,14 @@ pub const PREFIX_SIZE: usize = 56;
 /// message length": `message_len / 16 KiB` full chunks and one final chunk
 /// of `message_len % 16 KiB` bytes, possibly empty.
 #[must_use]
+#[hax_lib::ensures(|result| match result {
+    Some(count) => message_len <= MAX_MESSAGE_BYTES
+        && count >= 1
+        && count <= MAX_CHUNK_COUNT
+        && count == message_len / CHUNK_SIZE_BYTES + 1,
+    None => message_len > MAX_MESSAGE_BYTES,
+})]
+#[cfg_attr(feature = "no-panic", no_panic::no_panic)]
 pub fn chunk_count(message_len: u64) -> Option<u64> {
     if message_len > MAX_MESSAGE_BYTES {
         return None;
@@ -64,6 +78,8 @@ pub fn chunk_count(message_len: u64) -> Option<u64> {
 /// The plaintext length of the final chunk of a message of `message_len`
 /// bytes: always shorter than a full chunk, and possibly zero.
 #[must_use]
+#[hax_lib::ensures(|result| result < CHUNK_SIZE_BYTES && result == message_len % CHUNK_SIZE_BYTES)]
+#[cfg_attr(feature = "no-panic", no_panic::no_panic)]
 pub fn final_chunk_len(message_len: u64) -> u64 {
     message_len % CHUNK_SIZE_BYTES
 }
@@ -71,6 +87,11 @@ pub fn final_chunk_len(message_len: u64) -> u64 {
 /// The length of the Cobblestone ciphertext (salt, commitment and chunks)
 /// of a message of `message_len` bytes, or `None` past the limit.
 #[must_use]
+#[hax_lib::ensures(|result| match result {
+    Some(len) => message_len <= MAX_MESSAGE_BYTES && spec::is_ciphertext_len(message_len, len),
+    None => message_len > MAX_MESSAGE_BYTES,
+})]
+#[cfg_attr(feature = "no-panic", no_panic::no_panic)]
 pub fn ciphertext_len(message_len: u64) -> Option<u64> {
     let chunks = chunk_count(message_len)?;
     // Cannot overflow: message_len < 2^52 and chunks <= 2^38, so the sum
@@ -84,6 +105,11 @@ pub fn ciphertext_len(message_len: u64) -> Option<u64> {
 /// From the Cobblestone spec: "Chunk k can be found at ciphertext offset
 /// 56 + k * (16384 + len(tag))".
 #[must_use]
+#[hax_lib::ensures(|result| match result {
+    Some(offset) => index < MAX_CHUNK_COUNT && spec::is_chunk_offset(index, offset),
+    None => index >= MAX_CHUNK_COUNT,
+})]
+#[cfg_attr(feature = "no-panic", no_panic::no_panic)]
 pub fn chunk_offset(index: u64) -> Option<u64> {
     if index >= MAX_CHUNK_COUNT {
         return None;
@@ -126,6 +152,16 @@ pub enum LayoutError {
 /// # Errors
 ///
 /// The length is one that no message encrypts to.
+#[hax_lib::ensures(|result| match result {
+    Ok(l) => spec::is_layout(ciphertext_len, l),
+    Err(LayoutError::MissingPrefix) => ciphertext_len < PREFIX_SIZE_BYTES,
+    Err(LayoutError::Truncated) => ciphertext_len >= PREFIX_SIZE_BYTES
+        && (ciphertext_len - PREFIX_SIZE_BYTES) % ENCRYPTED_CHUNK_SIZE_BYTES < TAG_SIZE_BYTES,
+    Err(LayoutError::TooManyChunks) => ciphertext_len >= PREFIX_SIZE_BYTES
+        && (ciphertext_len - PREFIX_SIZE_BYTES) % ENCRYPTED_CHUNK_SIZE_BYTES >= TAG_SIZE_BYTES
+        && (ciphertext_len - PREFIX_SIZE_BYTES) / ENCRYPTED_CHUNK_SIZE_BYTES >= MAX_CHUNK_COUNT,
+})]
+#[cfg_attr(feature = "no-panic", no_panic::no_panic)]
 pub fn layout(ciphertext_len: u64) -> Result<Layout, LayoutError> {
     let Some(body) = ciphertext_len.checked_sub(PREFIX_SIZE_BYTES) else {
         return Err(LayoutError::MissingPrefix);
@@ -156,6 +192,11 @@ pub fn layout(ciphertext_len: u64) -> Result<Layout, LayoutError> {
 /// From the Cobblestone spec: "If the chunk counter reaches or exceeds
 /// 2^38 while encrypting or decrypting, implementations MUST abort."
 #[must_use]
+#[hax_lib::ensures(|result| match result {
+    Some(nonce) => index < MAX_CHUNK_COUNT && spec::is_chunk_nonce(base_nonce, index, &nonce),
+    None => index >= MAX_CHUNK_COUNT,
+})]
+#[cfg_attr(feature = "no-panic", no_panic::no_panic)]
 pub fn chunk_nonce(base_nonce: &[u8; NONCE_SIZE_BYTES], index: u64) -> Option<[u8; NONCE_SIZE_BYTES]> {
     if index >= MAX_CHUNK_COUNT {
         return None;
@@ -179,6 +220,160 @@ impl core::fmt::Display for LayoutError {
 }
 
 impl core::error::Error for LayoutError {}
+
+/// The predicates the contracts above are written with, and the lemmas that
+/// follow from the contracts. Only compiled with `--cfg hax`: in a normal
+/// build the contracts are erased and nothing refers to this module.
+///
+/// Arithmetic here is on mathematical integers (`hax_lib::Int`), so that a
+/// specification cannot overflow where the code must not.
+#[cfg(hax)]
+#[allow(dead_code, reason = "predicates and lemmas are used by contracts and by the prover only")]
+pub(crate) mod spec {
+    use super::*;
+    use hax_lib::{Int, Prop, ToInt, implies};
+
+    /// `56 + message_len + chunk_count * 16`: the Cobblestone ciphertext of
+    /// a message of `message_len` bytes has this many bytes.
+    pub(crate) fn is_ciphertext_len(message_len: u64, len: u64) -> bool {
+        let chunks: Int = (message_len / CHUNK_SIZE_BYTES).to_int() + 1u64.to_int();
+        len.to_int() == PREFIX_SIZE_BYTES.to_int() + message_len.to_int() + chunks * TAG_SIZE_BYTES.to_int()
+    }
+
+    /// From the Cobblestone spec: "Chunk k can be found at ciphertext
+    /// offset 56 + k * (16384 + len(tag))".
+    pub(crate) fn is_chunk_offset(index: u64, offset: u64) -> bool {
+        offset.to_int() == PREFIX_SIZE_BYTES.to_int() + index.to_int() * ENCRYPTED_CHUNK_SIZE_BYTES.to_int()
+    }
+
+    /// `message_len` splits into `count - 1` full chunks and a final chunk
+    /// of `final_len` bytes, strictly shorter than a full one.
+    pub(crate) fn is_chunking(message_len: u64, count: u64, final_len: u64) -> bool {
+        count >= 1
+            && count <= MAX_CHUNK_COUNT
+            && final_len < CHUNK_SIZE_BYTES
+            && message_len.to_int() == (count.to_int() - 1u64.to_int()) * CHUNK_SIZE_BYTES.to_int() + final_len.to_int()
+    }
+
+    /// `l` describes a valid ciphertext of `ciphertext_len` bytes: `count - 1`
+    /// full encrypted chunks, then a final one that holds at least a tag
+    /// and is strictly shorter than a full one, and the message it decrypts
+    /// to has the chunking of that shape.
+    pub(crate) fn is_layout(ciphertext_len: u64, l: Layout) -> bool {
+        l.final_chunk_len >= TAG_SIZE_BYTES
+            && l.final_chunk_len < ENCRYPTED_CHUNK_SIZE_BYTES
+            && is_chunking(l.message_len, l.chunk_count, l.final_chunk_len - TAG_SIZE_BYTES)
+            && ciphertext_len.to_int()
+                == PREFIX_SIZE_BYTES.to_int()
+                    + (l.chunk_count.to_int() - 1u64.to_int()) * ENCRYPTED_CHUNK_SIZE_BYTES.to_int()
+                    + l.final_chunk_len.to_int()
+    }
+
+    /// The high four bytes of a nonce, which no chunk index touches.
+    pub(crate) fn nonce_high(nonce: &[u8; NONCE_SIZE_BYTES]) -> [u8; 4] {
+        [nonce[0], nonce[1], nonce[2], nonce[3]]
+    }
+
+    /// The low eight bytes of a nonce, as a big-endian integer.
+    pub(crate) fn nonce_low(nonce: &[u8; NONCE_SIZE_BYTES]) -> u64 {
+        u64::from_be_bytes([nonce[4], nonce[5], nonce[6], nonce[7], nonce[8], nonce[9], nonce[10], nonce[11]])
+    }
+
+    /// From the Cobblestone spec: the nonce of chunk `index` is the base
+    /// nonce XOR'd with the index as a 96-bit big-endian integer (the index
+    /// is below 2^38, so the high 32 bits are the base nonce's).
+    pub(crate) fn is_chunk_nonce(
+        base_nonce: &[u8; NONCE_SIZE_BYTES],
+        index: u64,
+        nonce: &[u8; NONCE_SIZE_BYTES],
+    ) -> bool {
+        nonce_high(nonce) == nonce_high(base_nonce) && nonce_low(nonce) == nonce_low(base_nonce) ^ index
+    }
+
+    /// Cobblestone: "there is only one correct chunking for each message
+    /// length", and it is the one [`chunk_count`] and [`final_chunk_len`] give.
+    pub(crate) fn chunking_is_unique_statement(message_len: u64, count: u64, final_len: u64) -> Prop {
+        implies(
+            message_len <= MAX_MESSAGE_BYTES && is_chunking(message_len, count, final_len),
+            chunk_count(message_len) == Some(count) && final_chunk_len(message_len) == final_len,
+        )
+    }
+
+    /// The chunking [`chunk_count`] and [`final_chunk_len`] give is one.
+    pub(crate) fn chunking_exists_statement(message_len: u64) -> Prop {
+        implies(
+            message_len <= MAX_MESSAGE_BYTES,
+            match chunk_count(message_len) {
+                Some(count) => is_chunking(message_len, count, final_chunk_len(message_len)),
+                None => false,
+            },
+        )
+    }
+
+    /// Chunks do not overlap: chunk `i` ends at or before chunk `j` starts
+    /// when `i < j` (so offsets strictly increase, and index <-> offset is
+    /// a bijection on the valid indices).
+    pub(crate) fn chunk_offsets_increase_statement(i: u64, j: u64) -> Prop {
+        implies(
+            i < j && j < MAX_CHUNK_COUNT,
+            match (chunk_offset(i), chunk_offset(j)) {
+                (Some(a), Some(b)) => a.to_int() + ENCRYPTED_CHUNK_SIZE_BYTES.to_int() <= b.to_int(),
+                _ => false,
+            },
+        )
+    }
+
+    /// Every chunk of a message gets a distinct nonce.
+    pub(crate) fn chunk_nonces_are_distinct_statement(base_nonce: &[u8; NONCE_SIZE_BYTES], i: u64, j: u64) -> Prop {
+        implies(
+            i != j && i < MAX_CHUNK_COUNT && j < MAX_CHUNK_COUNT,
+            chunk_nonce(base_nonce, i) != chunk_nonce(base_nonce, j),
+        )
+    }
+
+    /// [`layout`] inverts [`ciphertext_len`]: a message's ciphertext length
+    /// gives back the message length and its chunking.
+    pub(crate) fn layout_inverts_ciphertext_len_statement(message_len: u64) -> Prop {
+        implies(
+            message_len <= MAX_MESSAGE_BYTES,
+            match (ciphertext_len(message_len), chunk_count(message_len)) {
+                (Some(len), Some(chunk_count)) => {
+                    let final_chunk_len = final_chunk_len(message_len) + TAG_SIZE_BYTES;
+                    layout(len) == Ok(Layout { chunk_count, final_chunk_len, message_len })
+                }
+                _ => false,
+            },
+        )
+    }
+
+    // The lemmas: each states its statement for all inputs. The proofs are
+    // F*'s (SMT), on a machine with the hax toolchain (`proofs/hax.sh`).
+
+    #[hax_lib::lemma]
+    pub(crate) fn chunking_is_unique(
+        m: u64,
+        count: u64,
+        final_len: u64,
+    ) -> Proof<{ chunking_is_unique_statement(m, count, final_len) }> {
+    }
+
+    #[hax_lib::lemma]
+    pub(crate) fn chunking_exists(m: u64) -> Proof<{ chunking_exists_statement(m) }> {}
+
+    #[hax_lib::lemma]
+    pub(crate) fn chunk_offsets_increase(i: u64, j: u64) -> Proof<{ chunk_offsets_increase_statement(i, j) }> {}
+
+    #[hax_lib::lemma]
+    pub(crate) fn chunk_nonces_are_distinct(
+        n: &[u8; NONCE_SIZE_BYTES],
+        i: u64,
+        j: u64,
+    ) -> Proof<{ chunk_nonces_are_distinct_statement(n, i, j) }> {
+    }
+
+    #[hax_lib::lemma]
+    pub(crate) fn layout_inverts_ciphertext_len(m: u64) -> Proof<{ layout_inverts_ciphertext_len_statement(m) }> {}
+}
 
 #[cfg(test)]
 #[allow(clippy::arithmetic_side_effects, reason = "tests compute expected values")]

@@ -1,5 +1,8 @@
 //! A cursor over untrusted bytes: every read returns `Option`, nothing
 //! indexes, and the caller decides what running out means.
+//!
+//! The contracts say that each read either splits off exactly the bytes it
+//! returns, leaving the rest, or returns `None` and consumes nothing.
 
 /// Reads big-endian integers and byte strings from the front of a slice.
 #[derive(Clone, Copy, Debug)]
@@ -7,12 +10,18 @@ pub(crate) struct Reader<'a> {
     rest: &'a [u8],
 }
 
+#[hax_lib::attributes]
 impl<'a> Reader<'a> {
     pub(crate) const fn new(bytes: &'a [u8]) -> Self {
         Self { rest: bytes }
     }
 
     /// The next `len` bytes, or `None` if fewer remain.
+    #[hax_lib::ensures(|result| match result {
+        Some(head) => spec::splits(self.rest, head, future(self).rest) && head.len() == len,
+        None => self.rest.len() < len && future(self).rest == self.rest,
+    })]
+    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
     pub(crate) fn take(&mut self, len: usize) -> Option<&'a [u8]> {
         let (head, rest) = self.rest.split_at_checked(len)?;
         self.rest = rest;
@@ -20,20 +29,43 @@ impl<'a> Reader<'a> {
     }
 
     /// The next `N` bytes as an array.
+    #[hax_lib::ensures(|result| match result {
+        Some(head) => spec::splits(self.rest, head, future(self).rest),
+        None => self.rest.len() < N && future(self).rest == self.rest,
+    })]
+    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
     pub(crate) fn array<const N: usize>(&mut self) -> Option<&'a [u8; N]> {
         let (head, rest) = self.rest.split_first_chunk::<N>()?;
         self.rest = rest;
         Some(head)
     }
 
+    /// The next byte.
+    #[hax_lib::ensures(|result| match result {
+        Some(v) => spec::splits(self.rest, &[v], future(self).rest),
+        None => self.rest.is_empty() && future(self).rest == self.rest,
+    })]
+    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
     pub(crate) fn u8(&mut self) -> Option<u8> {
         self.array::<1>().map(|&[b]| b)
     }
 
+    /// The next two bytes, big-endian.
+    #[hax_lib::ensures(|result| match result {
+        Some(v) => spec::splits(self.rest, &v.to_be_bytes(), future(self).rest),
+        None => self.rest.len() < 2 && future(self).rest == self.rest,
+    })]
+    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
     pub(crate) fn u16(&mut self) -> Option<u16> {
         self.array::<2>().map(|b| u16::from_be_bytes(*b))
     }
 
+    /// The next four bytes, big-endian.
+    #[hax_lib::ensures(|result| match result {
+        Some(v) => spec::splits(self.rest, &v.to_be_bytes(), future(self).rest),
+        None => self.rest.len() < 4 && future(self).rest == self.rest,
+    })]
+    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
     pub(crate) fn u32(&mut self) -> Option<u32> {
         self.array::<4>().map(|b| u32::from_be_bytes(*b))
     }
@@ -41,6 +73,17 @@ impl<'a> Reader<'a> {
     /// What has not been read.
     pub(crate) const fn rest(&self) -> &'a [u8] {
         self.rest
+    }
+}
+
+/// Predicates for the contracts above (only with `--cfg hax`).
+#[cfg(hax)]
+#[allow(dead_code, reason = "predicates are used by contracts and by the prover only")]
+pub(crate) mod spec {
+    /// `whole` is `head` followed by `rest`: a read took exactly `head`
+    /// from the front and left `rest`.
+    pub(crate) fn splits(whole: &[u8], head: &[u8], rest: &[u8]) -> bool {
+        whole.len() == head.len() + rest.len() && &whole[..head.len()] == head && &whole[head.len()..] == rest
     }
 }
 

@@ -10,6 +10,10 @@
 //! Every length is bounded before it is used, fixed-width integers leave no
 //! choice of spelling, and a header is rejected if anything follows it when
 //! it is parsed alone: every header has exactly one encoding.
+//!
+//! The hax contracts state that: whatever parses re-encodes to exactly the
+//! bytes it was parsed from, and the slot rules hold of every header this
+//! module builds or accepts (`proofs/hax/README.md`).
 
 use crate::codec::Reader;
 use crate::hkdf;
@@ -47,6 +51,7 @@ pub struct OtherSlot {
     body: Vec<u8>,
 }
 
+#[hax_lib::attributes]
 impl OtherSlot {
     /// A slot of type `slot_type` (neither 0x00 nor 0x01) with `body`.
     ///
@@ -54,6 +59,19 @@ impl OtherSlot {
     ///
     /// The type is reserved or is the password type, or the body is longer
     /// than [`MAX_SLOT_BODY_SIZE`].
+    #[hax_lib::ensures(|result| match result {
+        Ok(o) => o.slot_type == slot_type
+            && o.body == body
+            && slot_type != SLOT_TYPE_RESERVED
+            && slot_type != SLOT_TYPE_PASSWORD
+            && body.len() <= MAX_SLOT_BODY_SIZE,
+        Err(HeaderError::ReservedSlotType) => slot_type == SLOT_TYPE_RESERVED,
+        Err(HeaderError::SlotLength { slot_type: t }) => t == slot_type
+            && slot_type != SLOT_TYPE_RESERVED
+            && (slot_type == SLOT_TYPE_PASSWORD || body.len() > MAX_SLOT_BODY_SIZE),
+        Err(_) => false,
+    })]
+    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
     pub fn new(slot_type: u8, body: Vec<u8>) -> Result<Self, HeaderError> {
         if slot_type == SLOT_TYPE_RESERVED {
             return Err(HeaderError::ReservedSlotType);
@@ -86,6 +104,7 @@ pub enum Slot {
     Other(OtherSlot),
 }
 
+#[hax_lib::attributes]
 impl Slot {
     /// The slot type byte.
     #[must_use]
@@ -104,6 +123,10 @@ impl Slot {
     ///
     /// See [`HeaderError`]; [`HeaderError::Truncated`] if the input ends
     /// inside the slot, [`HeaderError::TrailingData`] if anything follows it.
+    #[hax_lib::ensures(|result| match result {
+        Ok(slot) => slot.to_bytes() == bytes,
+        Err(_) => true,
+    })]
     pub fn parse(bytes: &[u8]) -> Result<Self, HeaderError> {
         let mut r = Reader::new(bytes);
         let slot = parse_slot(&mut r)?;
@@ -116,6 +139,7 @@ impl Slot {
     /// The encoded slot, `slot_type || body_len || body`, as it appears in
     /// a header.
     #[must_use]
+    #[hax_lib::ensures(|result| spec::is_slot_encoding(self, &result))]
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(3_usize.saturating_add(MAX_SLOT_BODY_SIZE));
         self.encode(&mut out);
@@ -123,6 +147,10 @@ impl Slot {
     }
 
     /// Appends `slot_type || body_len || body`.
+    #[hax_lib::ensures(|()| {
+        let new = future(out);
+        new.len() >= out.len() && new[..out.len()] == out[..] && spec::is_slot_encoding(self, &new[out.len()..])
+    })]
     fn encode(&self, out: &mut Vec<u8>) {
         out.push(self.slot_type());
         match self {
@@ -191,24 +219,47 @@ pub struct Header {
 
 /// Spec 4.4: `HKDF-Expand-SHA-512(backup key, "ebak/v1/header-mac", 32)`.
 #[must_use]
+#[hax_lib::opaque]
 pub fn header_mac_key(backup_key: &BackupKey) -> DerivedKey {
     DerivedKey::new(hkdf::expand_sha512(backup_key.expose_secret(), &[HEADER_MAC_LABEL]))
 }
 
+/// Whether two slots may not share a header (spec 4.2): they are
+/// identical, or both are password slots with the same Argon2 salt (the
+/// same password would open both).
+#[hax_lib::ensures(|result| result == spec::conflict(a, b))]
+#[cfg_attr(feature = "no-panic", no_panic::no_panic)]
+fn conflict(a: &Slot, b: &Slot) -> bool {
+    let same_salt = match (a, b) {
+        (Slot::Password(x), Slot::Password(y)) => x.kdf_salt() == y.kdf_salt(),
+        _ => false,
+    };
+    a == b || same_salt
+}
+
 /// Checks the slot list: at most eight, no duplicates.
+#[hax_lib::ensures(|result| match result {
+    Ok(()) => spec::slots_ok(slots),
+    Err(HeaderError::TooManySlots(_)) => hax_lib::Prop::from(slots.len() > MAX_SLOTS),
+    Err(HeaderError::DuplicateSlot) => hax_lib::Prop::from(slots.len() <= MAX_SLOTS) & !spec::slots_ok(slots),
+    Err(_) => hax_lib::Prop::from(false),
+})]
+#[cfg_attr(feature = "no-panic", no_panic::no_panic)]
 fn check_slots(slots: &[Slot]) -> Result<(), HeaderError> {
     if slots.len() > MAX_SLOTS {
         return Err(HeaderError::TooManySlots(u8::try_from(slots.len()).unwrap_or(u8::MAX)));
     }
     // Spec 4.2: no two slots may be identical, and no two password slots
-    // may share an Argon2 salt (the same password would open both).
-    for (i, a) in slots.iter().enumerate() {
-        for b in slots.iter().skip(i.saturating_add(1)) {
-            let same_salt = match (a, b) {
-                (Slot::Password(x), Slot::Password(y)) => x.kdf_salt() == y.kdf_salt(),
-                _ => false,
-            };
-            if a == b || same_salt {
+    // may share an Argon2 salt. Index loops (rather than iterator chains)
+    // so that the invariants can name the pairs already checked.
+    for i in 0..slots.len() {
+        hax_lib::loop_invariant!(|i: usize| spec::no_conflict_before(slots, i));
+        for j in i.saturating_add(1)..slots.len() {
+            hax_lib::loop_invariant!(|j: usize| spec::no_conflict_before(slots, i)
+                & hax_lib::forall(|k: usize| hax_lib::implies(i < k && k < j, !spec::conflict(&slots[i], &slots[k]))));
+            if let (Some(a), Some(b)) = (slots.get(i), slots.get(j))
+                && conflict(a, b)
+            {
                 return Err(HeaderError::DuplicateSlot);
             }
         }
@@ -217,6 +268,10 @@ fn check_slots(slots: &[Slot]) -> Result<(), HeaderError> {
 }
 
 /// Reads one slot.
+#[hax_lib::ensures(|result| match result {
+    Ok(slot) => spec::splits_slot(r.rest(), &slot, future(r).rest()),
+    Err(_) => true,
+})]
 fn parse_slot(r: &mut Reader<'_>) -> Result<Slot, HeaderError> {
     let slot_type = r.u8().ok_or(HeaderError::Truncated)?;
     let body_len = usize::from(r.u16().ok_or(HeaderError::Truncated)?);
@@ -244,12 +299,17 @@ fn parse_slot(r: &mut Reader<'_>) -> Result<Slot, HeaderError> {
     }
 }
 
+#[hax_lib::attributes]
 impl Header {
     /// Builds a header for `slots` and computes its MAC under `backup_key`.
     ///
     /// # Errors
     ///
     /// More than eight slots, or duplicates.
+    #[hax_lib::ensures(|result| match result {
+        Ok(header) => hax_lib::Prop::from(header.slots == slots) & spec::slots_ok(&slots),
+        Err(_) => !spec::slots_ok(&slots),
+    })]
     pub fn new(backup_key: &BackupKey, slots: Vec<Slot>) -> Result<Self, HeaderError> {
         check_slots(&slots)?;
         let mut header = Self { slots, mac: [0; HEADER_MAC_SIZE] };
@@ -263,6 +323,10 @@ impl Header {
     ///
     /// See [`HeaderError`]; [`HeaderError::TrailingData`] if anything
     /// follows the MAC.
+    #[hax_lib::ensures(|result| match result {
+        Ok(header) => header.to_bytes() == bytes,
+        Err(_) => true,
+    })]
     pub fn parse(bytes: &[u8]) -> Result<Self, HeaderError> {
         let (header, len) = Self::parse_prefix(bytes)?;
         if len != bytes.len() {
@@ -283,11 +347,28 @@ impl Header {
     ///
     /// See [`HeaderError`]. [`HeaderError::Truncated`] means more input is
     /// needed (a file is never shorter than its header).
+    #[hax_lib::ensures(|result| match result {
+        Ok((header, len)) => hax_lib::Prop::from(
+            len <= bytes.len()
+                && len >= MIN_HEADER_SIZE
+                && len <= MAX_HEADER_SIZE
+                && len == header.encoded_len()
+                && header.to_bytes() == bytes[..len]
+        ) & spec::slots_ok(&header.slots),
+        Err(HeaderError::BadMagic) => hax_lib::Prop::from(!spec::may_start_with_magic(bytes)),
+        Err(_) => hax_lib::Prop::from(true),
+    })]
     pub fn parse_prefix(bytes: &[u8]) -> Result<(Self, usize), HeaderError> {
         // A wrong byte in what is there beats a short input: "x" is not an
         // ebak file at all, "\x89eb" may be the start of one.
-        for (got, want) in bytes.iter().zip(MAGIC.iter()) {
-            if got != want {
+        for i in 0..MAGIC.len() {
+            hax_lib::loop_invariant!(|i: usize| hax_lib::forall(|k: usize| hax_lib::implies(
+                k < i && k < bytes.len(),
+                bytes[k] == MAGIC[k]
+            )));
+            if let (Some(got), Some(want)) = (bytes.get(i), MAGIC.get(i))
+                && got != want
+            {
                 return Err(HeaderError::BadMagic);
             }
         }
@@ -302,7 +383,8 @@ impl Header {
             return Err(HeaderError::TooManySlots(count));
         }
         let mut slots = Vec::with_capacity(usize::from(count));
-        for _ in 0..count {
+        for _n in 0..count {
+            hax_lib::loop_invariant!(|n: u8| slots.len() == usize::from(n));
             slots.push(parse_slot(&mut r)?);
         }
         check_slots(&slots)?;
@@ -333,6 +415,8 @@ impl Header {
 
     /// Every byte before the MAC.
     #[must_use]
+    #[hax_lib::requires(self.slots.len() <= MAX_SLOTS)]
+    #[hax_lib::ensures(|result| spec::is_authenticated_bytes(&self.slots, &result))]
     pub fn authenticated_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(MAX_HEADER_SIZE);
         out.extend_from_slice(&MAGIC);
@@ -346,6 +430,11 @@ impl Header {
 
     /// The encoded header.
     #[must_use]
+    #[hax_lib::requires(self.slots.len() <= MAX_SLOTS)]
+    #[hax_lib::ensures(|result| {
+        let body = self.authenticated_bytes();
+        result.len() == body.len() + HEADER_MAC_SIZE && result[..body.len()] == body[..] && result[body.len()..] == self.mac
+    })]
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = self.authenticated_bytes();
         out.extend_from_slice(&self.mac);
@@ -354,6 +443,9 @@ impl Header {
 
     /// The encoded length.
     #[must_use]
+    #[hax_lib::requires(self.slots.len() <= MAX_SLOTS)]
+    #[hax_lib::ensures(|result| result == self.to_bytes().len() && result <= MAX_HEADER_SIZE)]
+    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
     pub fn encoded_len(&self) -> usize {
         let mut len = MIN_HEADER_SIZE;
         for slot in &self.slots {
@@ -366,6 +458,9 @@ impl Header {
         len
     }
 
+    /// Spec 4.4: HMAC-SHA-256 under the header MAC key (opaque to the
+    /// proofs: the HMAC is RustCrypto's, in the trusted base).
+    #[hax_lib::opaque]
     fn compute_mac(&self, backup_key: &BackupKey) -> [u8; HEADER_MAC_SIZE] {
         let key = header_mac_key(backup_key);
         hkdf::hmac_sha256(key.expose_secret(), &[&self.authenticated_bytes()])
@@ -374,9 +469,77 @@ impl Header {
     /// Spec 4.4: whether the MAC verifies under `backup_key`, compared in
     /// constant time.
     #[must_use]
+    #[hax_lib::opaque]
     pub fn verify_mac(&self, backup_key: &BackupKey) -> bool {
         self.compute_mac(backup_key).ct_eq(&self.mac).into()
     }
 }
 
 impl core::error::Error for HeaderError {}
+
+/// Predicates for the contracts above (only with `--cfg hax`).
+#[cfg(hax)]
+#[allow(dead_code, reason = "predicates are used by contracts and by the prover only")]
+pub(crate) mod spec {
+    use super::*;
+    use hax_lib::{Prop, forall, implies};
+
+    /// Spec 4.2: the two slots may not share a header.
+    pub(crate) fn conflict(a: &Slot, b: &Slot) -> bool {
+        a == b
+            || match (a, b) {
+                (Slot::Password(x), Slot::Password(y)) => x.kdf_salt() == y.kdf_salt(),
+                _ => false,
+            }
+    }
+
+    /// No slot before index `i` conflicts with any slot after it.
+    pub(crate) fn no_conflict_before(slots: &[Slot], i: usize) -> Prop {
+        forall(|a: usize| {
+            forall(|b: usize| implies(a < i && a < b && b < slots.len(), !conflict(&slots[a], &slots[b])))
+        })
+    }
+
+    /// Spec 4.2: at most eight slots, no two in conflict.
+    pub(crate) fn slots_ok(slots: &[Slot]) -> Prop {
+        Prop::from(slots.len() <= MAX_SLOTS) & no_conflict_before(slots, slots.len())
+    }
+
+    /// The input starts with the magic, or with a prefix of it.
+    pub(crate) fn may_start_with_magic(bytes: &[u8]) -> bool {
+        let n = if bytes.len() < MAGIC.len() { bytes.len() } else { MAGIC.len() };
+        bytes[..n] == MAGIC[..n]
+    }
+
+    /// `encoded` is `slot_type || body_len (2, big-endian) || body`, with
+    /// the body of the slot's type.
+    pub(crate) fn is_slot_encoding(slot: &Slot, encoded: &[u8]) -> bool {
+        let body: Vec<u8> = match slot {
+            Slot::Password(p) => crate::slot::spec::body_bytes(p),
+            Slot::Other(o) => o.body.clone(),
+        };
+        body.len() <= usize::from(u16::MAX)
+            && encoded.len() == 3 + body.len()
+            && encoded[0] == slot.slot_type()
+            && encoded[1..3] == (body.len() as u16).to_be_bytes()
+            && encoded[3..] == body[..]
+    }
+
+    /// `whole` is the encoding of `slot` followed by `rest`.
+    pub(crate) fn splits_slot(whole: &[u8], slot: &Slot, rest: &[u8]) -> bool {
+        let encoded = slot.to_bytes();
+        crate::codec::spec::splits(whole, &encoded, rest)
+    }
+
+    /// `encoded` is `magic || version || slot_count || slot*`.
+    pub(crate) fn is_authenticated_bytes(slots: &[Slot], encoded: &[u8]) -> bool {
+        let mut expected: Vec<u8> = Vec::new();
+        expected.extend_from_slice(&MAGIC);
+        expected.push(VERSION);
+        expected.push(slots.len() as u8);
+        for slot in slots {
+            expected.extend_from_slice(&slot.to_bytes());
+        }
+        encoded == &expected[..]
+    }
+}

@@ -9,6 +9,10 @@
 //! with zero bytes to the block size (FIPS 198-1 step 2): padding it here
 //! and calling the fixed-size constructor is the same function and cannot
 //! fail.
+//!
+//! HMAC and SHA-2 are RustCrypto's: the functions that call them are
+//! `#[hax_lib::opaque]`, so the proofs take them as given (the trusted base,
+//! `proofs/hax/README.md`). The key padding is ours and has a contract.
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Sha256, Sha512};
@@ -24,6 +28,9 @@ const SHA256_BLOCK_BYTES: usize = 64;
 const MAX_EXPAND_BYTES: usize = 255 * SHA512_OUTPUT_BYTES;
 
 /// Copies `key` into a zero block of `N` bytes (HMAC's K0 for short keys).
+#[hax_lib::requires(N >= 32)]
+#[hax_lib::ensures(|result| result[..32] == key[..] && result[32..].iter().all(|&b| b == 0))]
+#[cfg_attr(feature = "no-panic", no_panic::no_panic)]
 fn padded_key<const N: usize>(key: &[u8; 32]) -> [u8; N] {
     let mut block = [0u8; N];
     for (b, k) in block.iter_mut().zip(key.iter()) {
@@ -33,6 +40,7 @@ fn padded_key<const N: usize>(key: &[u8; 32]) -> [u8; N] {
 }
 
 /// HMAC-SHA-512 keyed with a 32-byte key.
+#[hax_lib::opaque]
 fn hmac_sha512(key: &[u8; 32]) -> Hmac<Sha512> {
     let mut block = padded_key::<SHA512_BLOCK_BYTES>(key);
     let mac = <Hmac<Sha512> as KeyInit>::new(&block.into());
@@ -42,6 +50,7 @@ fn hmac_sha512(key: &[u8; 32]) -> Hmac<Sha512> {
 
 /// HKDF-Expand(SHA-512, `prk`, `info`, `L`), with `info` given as the
 /// concatenation of `info_parts`.
+#[hax_lib::opaque]
 pub(crate) fn expand_sha512<const L: usize>(prk: &[u8; 32], info_parts: &[&[u8]]) -> [u8; L] {
     const { assert!(L <= MAX_EXPAND_BYTES, "HKDF-Expand output too long") };
     let mut okm = [0u8; L];
@@ -71,6 +80,8 @@ pub(crate) fn expand_sha512<const L: usize>(prk: &[u8; 32], info_parts: &[&[u8]]
 }
 
 /// HMAC-SHA-256 of the concatenation of `parts` under a 32-byte key.
+#[hax_lib::opaque]
+#[cfg_attr(feature = "no-panic", no_panic::no_panic)]
 pub(crate) fn hmac_sha256(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
     let mut block = padded_key::<SHA256_BLOCK_BYTES>(key);
     let mut mac = <Hmac<Sha256> as KeyInit>::new(&block.into());

@@ -1,5 +1,10 @@
 //! Argon2id: from a password to a key-encryption key (spec 4.3), with the
 //! creation floor and the opening ceilings (spec 8).
+//!
+//! The hax contracts state what each check accepts and which error it
+//! gives, in the order the spec fixes. Argon2id and the Unicode
+//! normalization are opaque to them (RustCrypto's `argon2` and the
+//! `unicode-normalization` crate are in the trusted base).
 
 use crate::secret::DerivedKey;
 use alloc::string::String;
@@ -27,6 +32,7 @@ pub struct KdfParams {
 /// The most lanes Argon2 allows (RFC 9106 section 3.1: p < 2^24).
 pub const ARGON2_MAX_PARALLELISM: u32 = 0x00FF_FFFF;
 
+#[hax_lib::attributes]
 impl KdfParams {
     /// The costs a new slot gets by default: 256 MiB, 10 passes, 2 lanes,
     /// about one second on a 2-core machine (spec 8 gives the measurement).
@@ -36,6 +42,11 @@ impl KdfParams {
     /// section 3.1): t >= 1, 1 <= p < 2^24, m >= 8p. A slot whose costs are
     /// not is malformed.
     #[must_use]
+    #[hax_lib::ensures(|result| result
+        == (self.iterations >= 1
+            && self.parallelism >= 1
+            && self.parallelism <= ARGON2_MAX_PARALLELISM
+            && self.memory_kib as u64 >= 8 * self.parallelism as u64))]
     pub const fn is_valid(&self) -> bool {
         self.iterations >= 1
             && self.parallelism >= 1
@@ -46,6 +57,7 @@ impl KdfParams {
     /// m * t, the work a slot costs in KiB-passes (two `u32`s: the product
     /// fits a `u64`, so it never saturates).
     #[must_use]
+    #[hax_lib::ensures(|result| result == self.memory_kib as u64 * self.iterations as u64)]
     pub const fn work(&self) -> u64 {
         (self.memory_kib as u64).saturating_mul(self.iterations as u64)
     }
@@ -61,6 +73,7 @@ pub struct KdfFloor {
     pub min_iterations: u32,
 }
 
+#[hax_lib::attributes]
 impl KdfFloor {
     /// The floor of ebak v1.
     pub const V1: Self = Self { min_memory_kib: 64 * 1024, min_iterations: 3 };
@@ -70,6 +83,16 @@ impl KdfFloor {
     /// # Errors
     ///
     /// Memory or passes below the floor.
+    #[hax_lib::ensures(|result| match result {
+        Ok(()) => params.memory_kib >= self.min_memory_kib && params.iterations >= self.min_iterations,
+        Err(KdfFloorError::Memory { memory_kib, floor_kib }) => params.memory_kib < self.min_memory_kib
+            && memory_kib == params.memory_kib
+            && floor_kib == self.min_memory_kib,
+        Err(KdfFloorError::Iterations { iterations, floor }) => params.memory_kib >= self.min_memory_kib
+            && params.iterations < self.min_iterations
+            && iterations == params.iterations
+            && floor == self.min_iterations,
+    })]
     pub const fn check(&self, params: &KdfParams) -> Result<(), KdfFloorError> {
         if params.memory_kib < self.min_memory_kib {
             return Err(KdfFloorError::Memory { memory_kib: params.memory_kib, floor_kib: self.min_memory_kib });
@@ -130,6 +153,7 @@ pub struct KdfLimits {
     pub max_total_work: u64,
 }
 
+#[hax_lib::attributes]
 impl KdfLimits {
     /// The ceilings of ebak v1: 1 GiB, 16 passes, 16 lanes, and a total of
     /// 2^24 KiB-passes (one 1 GiB slot at 16 passes).
@@ -141,6 +165,24 @@ impl KdfLimits {
     /// # Errors
     ///
     /// A cost is over its ceiling.
+    #[hax_lib::ensures(|result| match result {
+        Ok(()) => params.memory_kib <= self.max_memory_kib
+            && params.iterations <= self.max_iterations
+            && params.parallelism <= self.max_parallelism,
+        Err(KdfLimitError::Memory { memory_kib, ceiling_kib }) => params.memory_kib > self.max_memory_kib
+            && memory_kib == params.memory_kib
+            && ceiling_kib == self.max_memory_kib,
+        Err(KdfLimitError::Iterations { iterations, ceiling }) => params.memory_kib <= self.max_memory_kib
+            && params.iterations > self.max_iterations
+            && iterations == params.iterations
+            && ceiling == self.max_iterations,
+        Err(KdfLimitError::Parallelism { parallelism, ceiling }) => params.memory_kib <= self.max_memory_kib
+            && params.iterations <= self.max_iterations
+            && params.parallelism > self.max_parallelism
+            && parallelism == params.parallelism
+            && ceiling == self.max_parallelism,
+        Err(KdfLimitError::TotalWork { .. }) => false,
+    })]
     pub const fn check_slot(&self, params: &KdfParams) -> Result<(), KdfLimitError> {
         if params.memory_kib > self.max_memory_kib {
             return Err(KdfLimitError::Memory { memory_kib: params.memory_kib, ceiling_kib: self.max_memory_kib });
@@ -159,6 +201,7 @@ impl KdfLimits {
     /// # Errors
     ///
     /// A cost is over its ceiling, or the total is over the budget.
+    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
     pub fn check_all<'a, I: IntoIterator<Item = &'a KdfParams>>(&self, params: I) -> Result<(), KdfLimitError> {
         let mut total: u64 = 0;
         for p in params {
@@ -251,6 +294,7 @@ impl fmt::Display for KdfError {
 /// phone keyboard and a laptop may encode "é" differently, and both must
 /// derive the same key. The string wipes itself on drop.
 #[must_use]
+#[hax_lib::opaque]
 pub fn normalize_password(password: &str) -> Zeroizing<String> {
     // NFC at most triples the UTF-8 length (UAX #15, section 9), so the
     // string never reallocates and leaves no unwiped copy behind.
@@ -263,6 +307,7 @@ pub fn normalize_password(password: &str) -> Zeroizing<String> {
 
 /// Argon2id version 0x13 with a 32-byte output, secret and associated data
 /// as RFC 9106 defines them (ebak uses neither; the RFC's test vector does).
+#[hax_lib::opaque]
 pub(crate) fn argon2id_raw(
     password: &[u8],
     salt: &[u8],
@@ -302,6 +347,10 @@ pub(crate) fn argon2id_raw(
 /// # Errors
 ///
 /// Argon2id could not run (see [`KdfError`]).
+#[hax_lib::ensures(|result| match result {
+    Err(KdfError::InvalidParams) => true,
+    _ => params.is_valid(),
+})]
 pub fn derive_kek(password: &str, salt: &[u8; KDF_SALT_SIZE], params: &KdfParams) -> Result<DerivedKey, KdfError> {
     if !params.is_valid() {
         return Err(KdfError::InvalidParams);

@@ -4,6 +4,12 @@
 //! joined by dashes, and parsed leniently (either case; spaces and dashes
 //! anywhere are ignored) and strictly (exactly 64 hexadecimal digits and
 //! nothing else), with an error that says what is wrong and where.
+//!
+//! The hax contracts state the codec completely: [`parse`] accepts exactly
+//! the texts whose characters are hexadecimal digits, spaces and dashes,
+//! with 64 digits, and returns the key those digits spell; each error says
+//! truly what is wrong; [`format`] gives 79 characters that parse back to
+//! the key.
 
 use crate::secret::{BACKUP_KEY_SIZE, BackupKey};
 use alloc::string::String;
@@ -59,6 +65,10 @@ impl fmt::Display for RecoveryKeyError {
 }
 
 /// The value of a hexadecimal digit, either case.
+#[hax_lib::ensures(|result| match result {
+    Some(v) => v < 16 && c.is_ascii_hexdigit(),
+    None => !c.is_ascii_hexdigit(),
+})]
 const fn hex_value(c: char) -> Option<u8> {
     match c {
         '0'..='9' => Some((c as u8).wrapping_sub(b'0')),
@@ -69,6 +79,8 @@ const fn hex_value(c: char) -> Option<u8> {
 }
 
 /// The lowercase hexadecimal digit for a value below 16.
+#[hax_lib::requires(v < 16)]
+#[hax_lib::ensures(|result| matches!(hex_value(result), Some(x) if x == v) && !result.is_ascii_uppercase())]
 const fn hex_digit(v: u8) -> char {
     match v {
         0..=9 => (b'0'.wrapping_add(v)) as char,
@@ -86,6 +98,21 @@ const fn hex_digit(v: u8) -> char {
 /// # Errors
 ///
 /// See [`RecoveryKeyError`].
+#[hax_lib::ensures(|result| match result {
+    Ok(key) => spec::first_invalid(text).is_none()
+        && spec::digit_values(text).len() == DIGITS
+        && spec::digit_values(text) == spec::nibbles(key.expose_secret()),
+    Err(RecoveryKeyError::InvalidCharacter { character, position }) => {
+        spec::first_invalid(text) == Some((position, character))
+    }
+    Err(RecoveryKeyError::TooShort { missing }) => spec::first_invalid(text).is_none()
+        && missing >= 1
+        && spec::digit_values(text).len() + missing == DIGITS,
+    Err(RecoveryKeyError::TooLong { extra }) => spec::first_invalid(text).is_none()
+        && extra >= 1
+        && spec::digit_values(text).len() == DIGITS + extra,
+})]
+#[cfg_attr(feature = "no-panic", no_panic::no_panic)]
 pub fn parse(text: &str) -> Result<BackupKey, RecoveryKeyError> {
     let mut bytes = Zeroizing::new([0u8; BACKUP_KEY_SIZE]);
     let mut digits: usize = 0;
@@ -116,20 +143,95 @@ pub fn parse(text: &str) -> Result<BackupKey, RecoveryKeyError> {
 /// Formats a backup key as 16 groups of 4 lowercase hexadecimal digits
 /// joined by dashes (79 characters). The string wipes itself on drop.
 #[must_use]
+#[hax_lib::ensures(|result| result.len() == FORMATTED_LEN
+    && spec::is_canonical(result.as_bytes())
+    && parse(&result) == Ok(key.clone()))]
 pub fn format(key: &BackupKey) -> Zeroizing<String> {
+    let ascii = format_ascii(key.expose_secret());
     let mut out = Zeroizing::new(String::with_capacity(FORMATTED_LEN));
-    for (i, byte) in key.expose_secret().iter().enumerate() {
-        // Two bytes make one group of four digits.
-        if i > 0 && i.is_multiple_of(2) {
-            out.push(GROUP_SEPARATOR);
+    for &c in ascii.iter() {
+        out.push(char::from(c));
+    }
+    out
+}
+
+/// The formatted key as ASCII bytes: the part of [`format`] that does not
+/// allocate, so that it can be checked free of panics. The array wipes
+/// itself on drop.
+#[hax_lib::ensures(|result| spec::is_canonical(&result[..]) && spec::spells(&result[..], key))]
+#[cfg_attr(feature = "no-panic", no_panic::no_panic)]
+fn format_ascii(key: &[u8; BACKUP_KEY_SIZE]) -> Zeroizing<[u8; FORMATTED_LEN]> {
+    let mut out = Zeroizing::new([0u8; FORMATTED_LEN]);
+    let mut slots = out.iter_mut();
+    for (i, byte) in key.iter().enumerate() {
+        hax_lib::loop_invariant!(|i: usize| i <= BACKUP_KEY_SIZE);
+        // Two bytes make one group of four digits. Every character below
+        // is ASCII, and 79 slots take the 64 digits and 15 separators, so
+        // each `next` finds its slot.
+        if i > 0
+            && i.is_multiple_of(2)
+            && let Some(slot) = slots.next()
+        {
+            *slot = GROUP_SEPARATOR as u8;
         }
-        out.push(hex_digit(byte >> 4));
-        out.push(hex_digit(byte & 0x0f));
+        for digit in [hex_digit(byte >> 4), hex_digit(byte & 0x0f)] {
+            if let Some(slot) = slots.next() {
+                *slot = digit as u8;
+            }
+        }
     }
     out
 }
 
 impl core::error::Error for RecoveryKeyError {}
+
+/// Predicates for the contracts above (only with `--cfg hax`).
+#[cfg(hax)]
+#[allow(dead_code, reason = "predicates are used by contracts and by the prover only")]
+pub(crate) mod spec {
+    use super::*;
+    use alloc::vec::Vec;
+
+    /// The characters a 64-digit key may contain.
+    pub(crate) fn allowed(c: char) -> bool {
+        c == ' ' || c == GROUP_SEPARATOR || c.is_ascii_hexdigit()
+    }
+
+    /// The first character that is not allowed, with its position counted
+    /// from 1.
+    pub(crate) fn first_invalid(text: &str) -> Option<(usize, char)> {
+        text.chars().enumerate().find(|(_, c)| !allowed(*c)).map(|(i, c)| (i + 1, c))
+    }
+
+    /// The values of the hexadecimal digits of `text`, in order.
+    pub(crate) fn digit_values(text: &str) -> Vec<u8> {
+        text.chars().filter_map(|c| c.to_digit(16)).map(|d| d as u8).collect()
+    }
+
+    /// The 64 nibbles of a key, high nibble first.
+    pub(crate) fn nibbles(key: &[u8; BACKUP_KEY_SIZE]) -> Vec<u8> {
+        key.iter().flat_map(|b| [b >> 4, b & 0x0f]).collect()
+    }
+
+    /// Spec 4.5: 16 groups of 4 lowercase hexadecimal digits joined by
+    /// dashes.
+    pub(crate) fn is_canonical(ascii: &[u8]) -> bool {
+        ascii.len() == FORMATTED_LEN
+            && ascii.iter().enumerate().all(|(i, &c)| {
+                if i % (GROUP_DIGITS + 1) == GROUP_DIGITS {
+                    c == GROUP_SEPARATOR as u8
+                } else {
+                    c.is_ascii_digit() || (b'a'..=b'f').contains(&c)
+                }
+            })
+    }
+
+    /// The digits of `ascii` spell `key`.
+    pub(crate) fn spells(ascii: &[u8], key: &[u8; BACKUP_KEY_SIZE]) -> bool {
+        let digits: Vec<u8> = ascii.iter().filter_map(|&c| char::from(c).to_digit(16)).map(|d| d as u8).collect();
+        digits == nibbles(key)
+    }
+}
 
 #[cfg(test)]
 #[allow(clippy::arithmetic_side_effects, reason = "tests compute expected values")]

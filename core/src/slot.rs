@@ -10,6 +10,10 @@
 //! The wrap is committing: a wrong password fails at the commitment, before
 //! the AEAD is tried, and no key other than the KEK that made the slot can
 //! open it (which rules out partitioning-oracle attacks on the password).
+//!
+//! The hax contracts cover the slot body codec (decoding then encoding
+//! gives the input back), the wrap context's layout, and the checks a slot
+//! passes before Argon2 runs. Argon2id and the AEAD are opaque to them.
 
 use crate::aead::Aead;
 use crate::chunk::SALT_SIZE;
@@ -100,6 +104,7 @@ pub enum Unwrapped {
     Tampered,
 }
 
+#[hax_lib::attributes]
 impl PasswordSlot {
     /// Wraps `backup_key` under `password`, with every random input given.
     ///
@@ -109,6 +114,11 @@ impl PasswordSlot {
     /// # Errors
     ///
     /// See [`SlotError`].
+    #[hax_lib::ensures(|result| match result {
+        Ok(slot) => KdfFloor::V1.check(&params).is_ok() && spec::created_from(&slot, password, &params, &kdf_salt),
+        Err(SlotError::BelowFloor(_)) => KdfFloor::V1.check(&params).is_err(),
+        Err(_) => true,
+    })]
     pub fn create<A: Aead>(
         backup_key: &BackupKey,
         password: &str,
@@ -144,6 +154,18 @@ impl PasswordSlot {
     /// # Errors
     ///
     /// See [`SlotError`].
+    #[hax_lib::ensures(|result| match result {
+        Ok(slot) => spec::created_from(&slot, password, &params, &kdf_salt),
+        Err(SlotError::EmptyPassword) => password.is_empty(),
+        Err(SlotError::InvalidParams) => !password.is_empty(),
+        Err(SlotError::OverCeiling(_)) => {
+            !password.is_empty() && params.is_valid() && KdfLimits::V1.check_slot(&params).is_err()
+        }
+        Err(SlotError::Kdf(_)) => {
+            !password.is_empty() && params.is_valid() && KdfLimits::V1.check_slot(&params).is_ok()
+        }
+        Err(_) => false,
+    })]
     pub fn create_without_floor<A: Aead>(
         backup_key: &BackupKey,
         password: &str,
@@ -159,7 +181,7 @@ impl PasswordSlot {
         }
         KdfLimits::V1.check_slot(&params).map_err(SlotError::OverCeiling)?;
         let kek = kdf::derive_kek(password, &kdf_salt, &params).map_err(SlotError::Kdf)?;
-        let context = wrap_context(&params, &kdf_salt);
+        let context = encode_wrap_context(&params, &kdf_salt);
         let mut sealed = cobblestone::seal::<A>(kek.expose_secret(), &wrap_salt, &context, backup_key.expose_secret())
             .map_err(|_| SlotError::InvalidParams)?;
         let mut wrapped_key = [0u8; WRAPPED_KEY_SIZE];
@@ -195,8 +217,10 @@ impl PasswordSlot {
 
     /// The Cobblestone context the wrap is bound to.
     #[must_use]
+    #[hax_lib::ensures(|result| result[..] == spec::wrap_context_bytes(&self.params, &self.kdf_salt)[..])]
+    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
     pub fn wrap_context(&self) -> [u8; WRAP_CONTEXT_SIZE] {
-        wrap_context(&self.params, &self.kdf_salt)
+        encode_wrap_context(&self.params, &self.kdf_salt)
     }
 
     /// The key-encryption key `password` gives for this slot (a test-vector
@@ -205,6 +229,10 @@ impl PasswordSlot {
     /// # Errors
     ///
     /// Over a ceiling, or Argon2id could not run.
+    #[hax_lib::ensures(|result| match result {
+        Err(SlotUnwrapError::Limits(_)) => limits.check_slot(&self.params).is_err(),
+        _ => limits.check_slot(&self.params).is_ok(),
+    })]
     pub fn kek(&self, password: &str, limits: &KdfLimits) -> Result<DerivedKey, SlotUnwrapError> {
         limits.check_slot(&self.params).map_err(SlotUnwrapError::Limits)?;
         kdf::derive_kek(password, &self.kdf_salt, &self.params).map_err(SlotUnwrapError::Kdf)
@@ -241,6 +269,12 @@ impl PasswordSlot {
     }
 
     /// Appends the slot body (spec 4.3 table) to `out`.
+    #[hax_lib::ensures(|()| {
+        let new = future(out);
+        new.len() == out.len() + PASSWORD_SLOT_BODY_SIZE
+            && new[..out.len()] == out[..]
+            && new[out.len()..] == spec::body_bytes(self)[..]
+    })]
     pub(crate) fn encode_body(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.kdf_salt);
         out.extend_from_slice(&self.params.memory_kib.to_be_bytes());
@@ -252,6 +286,12 @@ impl PasswordSlot {
     /// Decodes a slot body of exactly [`PASSWORD_SLOT_BODY_SIZE`] bytes;
     /// `None` if the length is wrong or the costs are not valid Argon2id
     /// parameters.
+    #[hax_lib::ensures(|result| match result {
+        None => body.len() != PASSWORD_SLOT_BODY_SIZE,
+        Some(Ok(slot)) => slot.params.is_valid() && spec::body_bytes(&slot) == body,
+        Some(Err(InvalidParams)) => body.len() == PASSWORD_SLOT_BODY_SIZE && !spec::params_in(body).is_valid(),
+    })]
+    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
     pub(crate) fn decode_body(body: &[u8]) -> Option<Result<Self, InvalidParams>> {
         if body.len() != PASSWORD_SLOT_BODY_SIZE {
             return None;
@@ -282,7 +322,9 @@ pub enum SlotUnwrapError {
 }
 
 /// `"ebak/v1/password-slot" || 0x00 || 0x01 || kdf_salt || m || t || p`.
-fn wrap_context(params: &KdfParams, kdf_salt: &[u8; KDF_SALT_SIZE]) -> [u8; WRAP_CONTEXT_SIZE] {
+#[hax_lib::ensures(|result| result[..] == spec::wrap_context_bytes(params, kdf_salt)[..])]
+#[cfg_attr(feature = "no-panic", no_panic::no_panic)]
+fn encode_wrap_context(params: &KdfParams, kdf_salt: &[u8; KDF_SALT_SIZE]) -> [u8; WRAP_CONTEXT_SIZE] {
     let m = params.memory_kib.to_be_bytes();
     let t = params.iterations.to_be_bytes();
     let p = params.parallelism.to_be_bytes();
@@ -308,5 +350,63 @@ impl fmt::Display for SlotUnwrapError {
 }
 
 impl core::error::Error for SlotError {}
+
+/// Predicates for the contracts above (only with `--cfg hax`).
+#[cfg(hax)]
+#[allow(dead_code, reason = "predicates are used by contracts and by the prover only")]
+pub(crate) mod spec {
+    use super::*;
+
+    /// Spec 4.3: `kdf_salt (16) || m (4) || t (4) || p (4) || wrapped_key
+    /// (104)`, integers big-endian.
+    pub(crate) fn body_bytes(slot: &PasswordSlot) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(&slot.kdf_salt);
+        out.extend_from_slice(&slot.params.memory_kib.to_be_bytes());
+        out.extend_from_slice(&slot.params.iterations.to_be_bytes());
+        out.extend_from_slice(&slot.params.parallelism.to_be_bytes());
+        out.extend_from_slice(&slot.wrapped_key);
+        out
+    }
+
+    /// The costs a body of the right length holds, valid or not.
+    pub(crate) fn params_in(body: &[u8]) -> KdfParams {
+        let word = |at: usize| u32::from_be_bytes([body[at], body[at + 1], body[at + 2], body[at + 3]]);
+        KdfParams {
+            memory_kib: word(KDF_SALT_SIZE),
+            iterations: word(KDF_SALT_SIZE + 4),
+            parallelism: word(KDF_SALT_SIZE + 8),
+        }
+    }
+
+    /// Spec 4.3: the wrap context.
+    pub(crate) fn wrap_context_bytes(params: &KdfParams, kdf_salt: &[u8; KDF_SALT_SIZE]) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(PASSWORD_SLOT_LABEL);
+        out.push(0x00);
+        out.push(SLOT_TYPE_PASSWORD);
+        out.extend_from_slice(kdf_salt);
+        out.extend_from_slice(&params.memory_kib.to_be_bytes());
+        out.extend_from_slice(&params.iterations.to_be_bytes());
+        out.extend_from_slice(&params.parallelism.to_be_bytes());
+        out
+    }
+
+    /// A slot made from these inputs passed every check a writer must make
+    /// (spec 4.3): a non-empty password, valid costs within the ceilings;
+    /// and it stores the costs and the salt it was given.
+    pub(crate) fn created_from(
+        slot: &PasswordSlot,
+        password: &str,
+        params: &KdfParams,
+        kdf_salt: &[u8; KDF_SALT_SIZE],
+    ) -> bool {
+        !password.is_empty()
+            && params.is_valid()
+            && KdfLimits::V1.check_slot(params).is_ok()
+            && slot.params == *params
+            && slot.kdf_salt == *kdf_salt
+    }
+}
 
 impl core::error::Error for SlotUnwrapError {}

@@ -231,14 +231,16 @@ fn valid(g: &mut Gen) {
     let i = Gen::inputs("long", &long, FLOOR);
     g.opens("a 580-byte password", &["PasswordEdgeCase"], &i, &long, Valid);
 
-    for (label, p, what) in [
-        ("tiny", params(8, 1, 1), "m = 8, t = 1, p = 1: the cheapest valid Argon2id"),
-        ("m-below", params(65_535, 3, 1), "m = 65535, one below the floor"),
-        ("t-below", params(65_536, 2, 1), "t = 2, one below the floor"),
-        ("lanes-16", params(128, 1, 16), "p = 16 (the ceiling) with m = 8p = 128"),
+    // Argon2Lanes marks every slot with p > 1 or m not a multiple of 4p, so
+    // that a reader whose Argon2id lacks lanes can tell which vectors need them.
+    for (label, p, what, flags) in [
+        ("tiny", params(8, 1, 1), "m = 8, t = 1, p = 1: the cheapest valid Argon2id", &["BelowWritingFloor"][..]),
+        ("m-below", params(65_535, 3, 1), "m = 65535, one below the floor", &["BelowWritingFloor", "Argon2Lanes"]),
+        ("t-below", params(65_536, 2, 1), "t = 2, one below the floor", &["BelowWritingFloor"]),
+        ("lanes-16", params(128, 1, 16), "p = 16 (the ceiling) with m = 8p = 128", &["BelowWritingFloor", "Argon2Lanes"]),
     ] {
         let i = Gen::inputs(label, ASCII, p);
-        g.opens(&format!("below the writing floor: {what}"), &["BelowWritingFloor"], &i, ASCII, Acceptable);
+        g.opens(&format!("below the writing floor: {what}"), flags, &i, ASCII, Acceptable);
     }
 }
 

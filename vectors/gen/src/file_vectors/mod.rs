@@ -2,6 +2,7 @@
 //! password, valid and invalid, with the stage that must reject each
 //! invalid one (spec 6 and 9).
 
+mod edges;
 mod fixtures;
 mod header;
 mod payload;
@@ -238,6 +239,13 @@ pub const NOTES: &[(&str, Note)] = &[
         },
     ),
     (
+        "KdfLimitBoundary",
+        Note {
+            bug_type: "EDGE_CASE",
+            description: "The ceilings and the work budget are inclusive (spec 8): a password slot with costs exactly at a ceiling, or slots whose total m * t is exactly 2^24 KiB-passes, must not be refused. The password opens an earlier, floor-cost slot, so the costly slot is never evaluated (spec 6 step 2.3 stops at the first slot that opens); its wrapped key is sealed under a stand-in KEK, as for KdfCeiling.",
+        },
+    ),
+    (
         "KdfWorkBudget",
         Note {
             bug_type: "CAN_OF_WORMS",
@@ -291,6 +299,13 @@ pub const NOTES: &[(&str, Note)] = &[
         Note {
             bug_type: "FUNCTIONALITY",
             description: "The header has several password slots and the password opens one that is not the first: the reader must try every password slot in header order.",
+        },
+    ),
+    (
+        "NonCanonicalChunking",
+        Note {
+            bug_type: "MISSING_STEP",
+            description: "The payload's chunks each verify at their index, but the message is not chunked the one way Cobblestone allows (16 KiB chunks, the final one shorter): a short or empty chunk comes before the final one. A reader finds chunks by position (spec 6.1), so the first piece fails: Payload. A reader that takes chunk boundaries from anywhere else accepts a second encoding of the same message.",
         },
     ),
     (
@@ -417,6 +432,7 @@ pub fn generate() -> VectorFile<FileTest> {
     secrets::add(&mut g, &f);
     header::add(&mut g, &f);
     payload::add(&mut g, &f);
+    edges::add(&mut g, &f);
     for t in &g.tests {
         assert!(t.secret_type.is_some() && t.result.is_some());
     }

@@ -18,7 +18,7 @@ pub fn add(g: &mut Gen, f: &Fixtures) {
 
 /// A slot with `params` whose wrapped key is sealed under a stand-in KEK
 /// (see the KdfCeiling note): no one evaluates Argon2id at these costs.
-fn stand_in_slot(f: &Fixtures, label: &str, params: KdfParams) -> RawSlot {
+pub(super) fn stand_in_slot(f: &Fixtures, label: &str, params: KdfParams) -> RawSlot {
     let inputs = SlotInputs::new(&format!("file/slot/{label}"), PASSWORD_1, params);
     let kek: [u8; 32] = seed::array(&format!("file/stand-in-kek/{label}"));
     inputs.slot_with_kek(&kek, &wrap_context(&inputs.kdf_salt, &inputs.params), &f.key_a)

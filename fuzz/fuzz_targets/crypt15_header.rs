@@ -1,0 +1,4 @@
+//! The `crypt15_header` fuzz target: see ebak_fuzz_harness::crypt15_header for what it asserts.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| ebak_fuzz_harness::crypt15_header::run(data));

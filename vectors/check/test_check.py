@@ -1,0 +1,317 @@
+"""The checker's own tests: it must be able to fail.
+
+Each mutation below breaks one thing in one real vector (a verdict, a
+failure class, an intermediate value, a flag, a file byte) and requires the
+checker to disagree with that vector, while the unmutated vector passes.
+The end-to-end tests run check.py on a deliberately wrong vector file and
+require exit status 1 and the tcId in its output. The streaming tests check
+the reader itself on ciphertexts made here.
+
+Run: python -m unittest discover -s vectors/check
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import check
+import cobblestone
+import ebak
+
+HERE = Path(__file__).resolve().parent
+WYCHEPROOF = Path(os.environ.get("EBAK_WYCHEPROOF_DIR") or check.WORKSPACE.parent / "shared" / "wycheproof")
+
+
+def load(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+FILES = {
+    "file": check.VECTORS / "ebak_v1_file_test.json",
+    "keywrap": check.VECTORS / "ebak_v1_keywrap_test.json",
+    "recovery": check.VECTORS / "ebak_v1_recovery_key_test.json",
+    "wycheproof": WYCHEPROOF / check.WYCHEPROOF_FILE,
+}
+_cache: dict[str, dict[str, Any]] = {}
+
+
+def vector(which: str, tc_id: int) -> tuple[check.Kind, dict[str, Any]]:
+    if which not in _cache:
+        _cache[which] = load(FILES[which])
+    data = _cache[which]
+    for group in data["testGroups"]:
+        for test in group["tests"]:
+            if test["tcId"] == tc_id:
+                return check.KINDS[data["algorithm"]], copy.deepcopy(test)
+    raise KeyError(tc_id)
+
+
+def flip_hex(value: str, at: int = -1) -> str:
+    """Flip the low bit of the byte at `at` of a hex string."""
+    raw = bytearray.fromhex(value)
+    raw[at] ^= 0x01
+    return raw.hex()
+
+
+def set_field(name: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda t: t.__setitem__(name, value)
+
+
+def flip_field(name: str, at: int = -1) -> Callable[[dict[str, Any]], None]:
+    return lambda t: t.__setitem__(name, flip_hex(t[name], at))
+
+
+def drop(*names: str) -> Callable[[dict[str, Any]], None]:
+    def mutate(t: dict[str, Any]) -> None:
+        for name in names:
+            t.pop(name, None)
+
+    return mutate
+
+
+def drop_flag(flag: str) -> Callable[[dict[str, Any]], None]:
+    return lambda t: t["flags"].remove(flag)
+
+
+def add_flag(flag: str) -> Callable[[dict[str, Any]], None]:
+    return lambda t: t["flags"].append(flag)
+
+
+def both(*mutations: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    def mutate(t: dict[str, Any]) -> None:
+        for m in mutations:
+            m(t)
+
+    return mutate
+
+
+# (file, tcId, what is broken, the mutation)
+MUTATIONS: list[tuple[str, int, str, Callable[[dict[str, Any]], None]]] = [
+    (
+        "file",
+        3,
+        "a valid vector called invalid",
+        both(set_field("result", "invalid"), set_field("failureStage", "Payload")),
+    ),
+    ("file", 24, "an acceptable vector called valid", set_field("result", "valid")),
+    ("file", 40, "the wrong failure class", set_field("failureStage", "Commitment")),
+    ("file", 96, "the wrong failure class (password)", set_field("failureStage", "HeaderMac")),
+    ("file", 3, "headerMacKey", flip_field("headerMacKey")),
+    ("file", 3, "payloadKey", flip_field("payloadKey", 0)),
+    ("file", 3, "payloadBaseNonce", flip_field("payloadBaseNonce")),
+    ("file", 3, "payloadCommitment", flip_field("payloadCommitment")),
+    ("file", 3, "backupKey", flip_field("backupKey")),
+    ("file", 3, "msgSha512", flip_field("msgSha512")),
+    ("file", 3, "headerLength", set_field("headerLength", 44)),
+    ("file", 3, "fileLength", set_field("fileLength", 174)),
+    ("file", 3, "a file byte in the final chunk", flip_field("file")),
+    ("file", 3, "a field the checker does not know", set_field("extraValue", "00")),
+    ("file", 10, "msgSha512 of 257 chunks", flip_field("msgSha512", 0)),
+    ("file", 19, "openedSlot", set_field("openedSlot", 1)),
+    ("file", 21, "an NFD password without its flag", drop_flag("UnicodeNormalization")),
+    ("file", 92, "a failure before the payload with a message", both(set_field("msgLength", 0))),
+    ("file", 121, "the PartialPlaintext length", set_field("msgLength", 16385)),
+    ("file", 121, "the PartialPlaintext hash", flip_field("msgSha512")),
+    (
+        "file",
+        121,
+        "a released prefix not declared",
+        both(drop_flag("PartialPlaintext"), drop("msgLength", "msgSha512")),
+    ),
+    ("file", 120, "ValidFinalChunk missing", drop_flag("ValidFinalChunk")),
+    ("file", 126, "ValidFinalChunk where the final chunk fails", add_flag("ValidFinalChunk")),
+    ("file", 112, "the whole message given for an invalid vector", set_field("msgLength", 32768 + 1000)),
+    ("keywrap", 1, "kek", flip_field("kek")),
+    ("keywrap", 1, "wrapContext", flip_field("wrapContext", 22)),
+    ("keywrap", 1, "wrapCommitment", flip_field("wrapCommitment")),
+    ("keywrap", 1, "wrapKey", flip_field("wrapKey")),
+    ("keywrap", 1, "memoryKib", set_field("memoryKib", 65535)),
+    ("keywrap", 6, "passwordNfcUtf8", set_field("passwordNfcUtf8", "00")),
+    ("keywrap", 10, "a slot below the floor called valid", set_field("result", "valid")),
+    ("keywrap", 29, "KdfLimits called HeaderParse", set_field("failureStage", "HeaderParse")),
+    ("keywrap", 44, "HeaderMac called NoSlotOpens", set_field("failureStage", "NoSlotOpens")),
+    ("keywrap", 46, "an unknown slot type opened", set_field("result", "valid")),
+    ("recovery", 1, "the key", flip_field("key")),
+    ("recovery", 4, "the formatted key in upper case", set_field("formatted", "80D2" + "-0000" * 15)),
+    (
+        "recovery",
+        22,
+        "the error position",
+        set_field("error", {"kind": "InvalidCharacter", "character": "x", "position": 3}),
+    ),
+    ("recovery", 16, "the error kind", set_field("error", {"kind": "TooLong", "extra": 1})),
+    ("wycheproof", 3, "aeadKey", flip_field("aeadKey")),
+    ("wycheproof", 12, "the PartialPlaintext length", set_field("msgLength", 16383)),
+    ("wycheproof", 15, "ValidFinalChunk missing", drop_flag("ValidFinalChunk")),
+    ("wycheproof", 21, "HeaderFailure missing", drop_flag("HeaderFailure")),
+]
+
+
+class MutatedVectors(unittest.TestCase):
+    def test_every_mutation_is_caught(self) -> None:
+        for which, tc_id, what, mutate in MUTATIONS:
+            with self.subTest(file=which, tcId=tc_id, broken=what):
+                if which == "wycheproof" and not FILES[which].is_file():
+                    self.skipTest(f"no {FILES[which]}")
+                kind, test = vector(which, tc_id)
+                _, problems = check.check_test(kind, test)
+                self.assertEqual(problems, [], "the unmutated vector must pass")
+                mutate(test)
+                _, problems = check.check_test(kind, test)
+                self.assertNotEqual(problems, [], f"tcId {tc_id} with {what} was not caught")
+
+
+class WrongVectorFile(unittest.TestCase):
+    """check.py itself must exit non-zero on a wrong file, naming the tcId."""
+
+    def run_check(self, data: dict[str, Any], name: str) -> subprocess.CompletedProcess[str]:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / name
+            path.write_text(json.dumps(data), encoding="utf-8")
+            return subprocess.run(
+                [sys.executable, str(HERE / "check.py"), "--no-wycheproof", str(path)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+
+    def test_unchanged_file_passes(self) -> None:
+        result = self.run_check(load(FILES["recovery"]), "ebak_v1_recovery_key_test.json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("44 passed, 0 failed", result.stdout)
+
+    def test_a_wrong_vector_fails_the_run(self) -> None:
+        data = load(FILES["recovery"])
+        data["testGroups"][0]["tests"][26]["error"]["position"] = 79  # tcId 27
+        result = self.run_check(data, "ebak_v1_recovery_key_test.json")
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("tcId 27:", result.stderr)
+        self.assertIn("43 passed, 1 failed", result.stdout)
+
+    def test_a_wrong_shape_fails_the_run(self) -> None:
+        data = load(FILES["recovery"])
+        data["numberOfTests"] += 1
+        result = self.run_check(data, "ebak_v1_recovery_key_test.json")
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("numberOfTests", result.stderr)
+
+    def test_an_undefined_flag_fails_the_run(self) -> None:
+        data = load(FILES["recovery"])
+        data["testGroups"][0]["tests"][0]["flags"].append("NoSuchFlag")
+        result = self.run_check(data, "ebak_v1_recovery_key_test.json")
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("NoSuchFlag", result.stderr)
+
+
+def seal(key: bytes, context: bytes, salt: bytes, message: bytes) -> bytes:
+    """A Cobblestone-256 ciphertext, for the streaming tests."""
+    derived = cobblestone.derive(key, salt, context)
+    out = salt + derived.commitment
+    size = cobblestone.CHUNK_PLAINTEXT_BYTES
+    chunks = [message[i : i + size] for i in range(0, len(message) - len(message) % size, size)]
+    chunks.append(message[len(chunks) * size :])
+    for index, chunk in enumerate(chunks):
+        out += cobblestone.seal_chunk(derived, index, chunk)
+    return out
+
+
+class StreamingReader(unittest.TestCase):
+    KEY = bytes(range(32))
+    SALT = bytes(range(100, 124))
+    MESSAGE = bytes(i % 251 for i in range(3 * 16384 + 5))
+
+    def open(self, ciphertext: bytes, piece: int) -> tuple[list[bytes], cobblestone.CobblestoneError | None]:
+        released: list[bytes] = []
+        opener = cobblestone.StreamOpener(self.KEY, b"ctx", released.append)
+        try:
+            for i in range(0, len(ciphertext), piece):
+                opener.feed(ciphertext[i : i + piece])
+            opener.finish()
+        except cobblestone.CobblestoneError as e:
+            with self.assertRaises(cobblestone.CobblestoneError) as again:
+                opener.finish()
+            self.assertIs(again.exception, e, "a reader that failed must keep failing with the same error")
+            return released, e
+        return released, None
+
+    def test_round_trip_in_any_piece_size(self) -> None:
+        ct = seal(self.KEY, b"ctx", self.SALT, self.MESSAGE)
+        for piece in (7, 55, 56, 16400, 16401, len(ct)):
+            released, error = self.open(ct, piece)
+            self.assertIsNone(error)
+            self.assertEqual(b"".join(released), self.MESSAGE)
+
+    def test_truncated_inside_the_first_chunk(self) -> None:
+        ct = seal(self.KEY, b"ctx", self.SALT, self.MESSAGE)
+        released, error = self.open(ct[:200], 1)
+        self.assertEqual((released, error.kind if error else None), ([], "Chunk"))
+
+    def test_a_bad_chunk_releases_exactly_the_chunks_before_it(self) -> None:
+        ct = bytearray(seal(self.KEY, b"ctx", self.SALT, self.MESSAGE))
+        ct[56 + 2 * 16400 + 7] ^= 1  # chunk 2
+        for piece in (1000, len(ct)):
+            released, error = self.open(bytes(ct), piece)
+            self.assertEqual(error.kind if error else None, "Chunk")
+            self.assertEqual(b"".join(released), self.MESSAGE[: 2 * 16384])
+
+    def test_a_full_size_last_chunk_is_a_truncation(self) -> None:
+        ct = seal(self.KEY, b"ctx", self.SALT, self.MESSAGE[:16384])
+        released, error = self.open(ct[:-16], 4096)  # drop the empty final chunk
+        self.assertEqual(error.kind if error else None, "Chunk")
+        self.assertEqual(b"".join(released), self.MESSAGE[:16384])
+
+    def test_wrong_context_fails_before_any_chunk(self) -> None:
+        ct = seal(self.KEY, b"other", self.SALT, self.MESSAGE)
+        released, error = self.open(ct, 16400)
+        self.assertEqual((released, error.kind if error else None), ([], "Commitment"))
+
+    def test_counter_limit(self) -> None:
+        derived = cobblestone.derive(self.KEY, self.SALT, b"")
+        with self.assertRaises(cobblestone.CobblestoneError):
+            cobblestone.open_chunk(derived, cobblestone.MAX_CHUNKS, bytes(16))
+
+
+class Parsing(unittest.TestCase):
+    def test_body_len_is_checked_before_the_body_is_read(self) -> None:
+        # An unknown slot claiming 65535 bytes fails at once, without waiting for them.
+        start = ebak.MAGIC + bytes([1, 1, 0x02, 0xFF, 0xFF])
+        with self.assertRaises(ebak.OpenError) as e:
+            ebak.parse_header(start, complete=False)
+        self.assertEqual(e.exception.stage, ebak.HEADER_PARSE)
+
+    def test_a_short_file_that_is_not_ebak_is_reported_as_such(self) -> None:
+        with self.assertRaises(ebak.OpenError) as e:
+            ebak.parse_header(b"PK\x03", complete=True)
+        self.assertIn("magic", e.exception.reason)
+
+    def test_an_incomplete_header_waits_for_more(self) -> None:
+        self.assertIsNone(ebak.parse_header(ebak.MAGIC + bytes([1, 0]), complete=False))
+
+    def test_usage_errors_come_before_the_file(self) -> None:
+        # Spec 5 and 4.3: a context over 1024 bytes, a password with no UTF-8.
+        with self.assertRaises(ebak.UsageError):
+            ebak.FileOpener(ebak.Key(bytes(32)), bytes(1025), lambda _: None)
+        with self.assertRaises(ebak.UsageError):
+            ebak.FileOpener(ebak.Password("unpaired \ud800"), b"", lambda _: None)
+        ebak.FileOpener(ebak.Key(bytes(32)), bytes(1024), lambda _: None)
+
+    def test_kdf_work_budget(self) -> None:
+        slot = ebak.PasswordSlot(bytes(16), 1 << 20, 16, 1, bytes(104), bytes(28))
+        ebak.check_kdf_limits([slot])  # exactly 2^24: within the budget
+        with self.assertRaises(ebak.OpenError) as e:
+            ebak.check_kdf_limits([slot, ebak.PasswordSlot(bytes(16), 8, 1, 1, bytes(104), bytes(28))])
+        self.assertEqual(e.exception.stage, ebak.KDF_LIMITS)
+
+
+if __name__ == "__main__":
+    unittest.main()
