@@ -5,6 +5,7 @@
 //! subcommands of the `ebak` binary.
 
 pub mod archive;
+pub mod chan;
 pub mod commands;
 pub mod container;
 pub mod error;

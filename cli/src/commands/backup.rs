@@ -95,7 +95,7 @@ pub fn backup(args: &BackupArgs, global: Global) -> Result<(), CliError> {
     {
         let mut out = target.writer();
         out.write_all(&header.to_bytes()).map_err(|e| CliError::io_plain("cannot write the backup", &e))?;
-        let (reader, writer) = io::pipe().map_err(|e| CliError::io_plain("cannot make a pipe", &e))?;
+        let (reader, writer) = crate::chan::pipe();
         let sealer_gone = AtomicBool::new(false);
         let writer = Watched { inner: writer, failed: &sealer_gone };
         let (sealed, produced) = std::thread::scope(|s| {

@@ -86,7 +86,7 @@ fn plaintext_len(file: &Path, header_len: u64) -> Option<u64> {
 }
 
 /// What a consumer of the plaintext does with it.
-type Consumer<'a> = Box<dyn FnOnce(io::PipeReader) -> Result<String, CliError> + Send + 'a>;
+type Consumer<'a> = Box<dyn FnOnce(crate::chan::PipeReader) -> Result<String, CliError> + Send + 'a>;
 
 /// Streams the verified plaintext of `read` into `consume` (on another
 /// thread) and returns the consumer's summary, or the failure that counts:
@@ -104,7 +104,7 @@ fn pipe_plaintext(
     let bar = Progress::new(plaintext_len(file, read.header_len), global.quiet, label);
     let progress = |n: u64| bar.set(n);
     let options = ebak_stream::Options { threads: global.threads, progress: Some(&progress) };
-    let (reader, writer) = io::pipe().map_err(|e| CliError::io_plain("cannot make a pipe", &e))?;
+    let (reader, writer) = crate::chan::pipe();
     let header_len = read.header_len;
     let consumer_gone = AtomicBool::new(false);
     let writer = Watched { inner: writer, failed: &consumer_gone };

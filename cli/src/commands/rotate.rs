@@ -58,7 +58,7 @@ pub fn rotate(args: &RotateArgs, global: Global) -> Result<(), CliError> {
         let progress = |n: u64| bar.set(n);
         let options = ebak_stream::Options { threads: global.threads, progress: Some(&progress) };
         let quiet = ebak_stream::Options { threads: global.threads, progress: None };
-        let (reader, writer) = io::pipe().map_err(|e| CliError::io_plain("cannot make a pipe", &e))?;
+        let (reader, writer) = crate::chan::pipe();
         let header_len = read.header_len;
         let sealer_gone = AtomicBool::new(false);
         let writer = Watched { inner: writer, failed: &sealer_gone };

@@ -352,8 +352,8 @@ fn import_to_ebak(args: &ImportArgs, out_path: &Path, global: Global) -> Result<
     let (imported, encoded, sealed) = {
         let mut out = BufWriter::with_capacity(1 << 20, target.temp.as_file_mut());
         out.write_all(&header.to_bytes()).map_err(|e| CliError::io(out_path, "cannot write", &e))?;
-        let (plain_r, plain_w) = io::pipe().map_err(|e| CliError::io_plain("cannot make a pipe", &e))?;
-        let (content_r, content_w) = io::pipe().map_err(|e| CliError::io_plain("cannot make a pipe", &e))?;
+        let (plain_r, plain_w) = crate::chan::pipe();
+        let (content_r, content_w) = crate::chan::pipe();
         let bar = &bar;
         let root = &root;
         let (imported, encoded, sealed) = std::thread::scope(|s| {
