@@ -10,6 +10,7 @@ pub mod commands;
 pub mod container;
 pub mod error;
 pub mod extract;
+pub mod interrupt;
 pub mod progress;
 pub mod secrets;
 pub mod whatsapp;

@@ -4,6 +4,7 @@ use super::{Consumer, Global, NewFile, STDIO, Target, drain, is_stdio, open_inpu
 use crate::archive::{self, Content, Kind};
 use crate::container::{self, HeaderRead};
 use crate::error::CliError;
+use crate::interrupt::Pending;
 use crate::secrets::Sources;
 use ebak_core::file::Unlocked;
 use std::fs;
@@ -115,6 +116,8 @@ fn restore_dir(args: &RestoreArgs, dir: &Path, global: Global) -> Result<(), Cli
     // The directories this restore creates, deepest first.
     let created: Vec<PathBuf> =
         dir.ancestors().take_while(|a| !a.as_os_str().is_empty() && !a.exists()).map(Path::to_path_buf).collect();
+    // Shallowest first: an interruption removes the newest registration first.
+    let _created_guards: Vec<Pending> = created.iter().rev().map(|d| Pending::register_created_dir(d)).collect();
     fs::create_dir_all(dir).map_err(|e| CliError::io(dir, "cannot create", &e))?;
     let result = restore_into(args, dir, read, &unlocked, global);
     if result.is_err() {
@@ -140,10 +143,8 @@ fn restore_into(
     unlocked: &Unlocked,
     global: Global,
 ) -> Result<String, CliError> {
-    let temp = tempfile::Builder::new()
-        .prefix(".ebak-restore-")
-        .tempdir_in(dir)
-        .map_err(|e| CliError::io(dir, "cannot create a directory in", &e))?;
+    let tree = TempTree::new(dir)?;
+    let temp = &tree.temp;
     let staging = temp.path().join("new");
     fs::create_dir(&staging).map_err(|e| CliError::io(&staging, "cannot create", &e))?;
     let dirs = std::sync::Mutex::new(Vec::new());
@@ -183,18 +184,40 @@ fn restore_into(
         }
         Ok(format!("{} entries", extracted.entries))
     });
-    // On any error, `temp` is dropped and removes the partial tree.
+    // On any error, `tree` is dropped and removes the partial tree.
     let summary = pipe_plaintext(&args.file, read, unlocked, &args.context, global, "restore", consume)?;
     let dirs = dirs.into_inner().unwrap_or_default();
-    if let Err(e) = put_in_place(dir, &staging, temp.path(), &dirs, force) {
-        // Directory permissions may have been applied: make the partial
-        // tree removable before `temp` removes it.
+    let TempTree { temp, pending } = tree;
+    // Putting the tree in place is one step for an interruption: it lands
+    // before it or after the temporary directory is gone.
+    pending.commit(|| {
+        let placed = put_in_place(dir, &staging, temp.path(), &dirs, force);
+        // Directory permissions may have been applied: make what is left
+        // (the partial tree, or what --force replaced) removable.
         make_writable(temp.path());
-        return Err(e);
-    }
-    make_writable(temp.path());
-    temp.close().map_err(|e| CliError::io(dir, "restored, but cannot remove the temporary directory in", &e))?;
+        placed?;
+        temp.close().map_err(|e| CliError::io(dir, "restored, but cannot remove the temporary directory in", &e))
+    })?;
     Ok(summary)
+}
+
+/// The temporary directory a restore unpacks into, registered for removal
+/// on an interruption (`pending` after `temp`: on an error the tree goes
+/// first).
+struct TempTree {
+    temp: tempfile::TempDir,
+    pending: Pending,
+}
+
+impl TempTree {
+    fn new(dir: &Path) -> Result<Self, CliError> {
+        let temp = tempfile::Builder::new()
+            .prefix(".ebak-restore-")
+            .tempdir_in(dir)
+            .map_err(|e| CliError::io(dir, "cannot create a directory in", &e))?;
+        let pending = Pending::register(temp.path());
+        Ok(Self { temp, pending })
+    }
 }
 
 /// After everything verified: directory times and permissions, then each

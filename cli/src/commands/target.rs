@@ -4,6 +4,7 @@
 
 use super::is_stdio;
 use crate::error::CliError;
+use crate::interrupt::Pending;
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -26,8 +27,9 @@ pub(super) enum Target {
     /// pipe), or a block device with `--force`: written in place, never
     /// replaced by a regular file.
     Special { file: fs::File, path: PathBuf },
-    /// A temporary file beside `path`, renamed over it by [`Target::commit`].
-    File { temp: tempfile::NamedTempFile, path: PathBuf, force: bool },
+    /// A temporary file beside `path`, renamed over it by [`Target::commit`]
+    /// (`pending` after `temp`: on an error the file goes first).
+    File { temp: tempfile::NamedTempFile, pending: Pending, path: PathBuf, force: bool },
 }
 
 fn exists_error(path: &Path) -> CliError {
@@ -104,7 +106,11 @@ impl Target {
     pub(super) fn create(path: &Path, force: bool, new_file: NewFile) -> Result<Self, CliError> {
         Ok(match resolve(path, force)? {
             Resolved::Stdout => Self::Stdout(io::stdout()),
-            Resolved::File(path) => Self::File { temp: temp_beside(&path, new_file)?, path, force },
+            Resolved::File(path) => {
+                let temp = temp_beside(&path, new_file)?;
+                let pending = Pending::register(temp.path());
+                Self::File { temp, pending, path, force }
+            }
             Resolved::Special(path) => {
                 let file = fs::OpenOptions::new()
                     .write(true)
@@ -127,7 +133,8 @@ impl Target {
         temp.as_file()
             .set_permissions(meta.permissions())
             .map_err(|e| CliError::io(temp.path(), "cannot set the permissions of", &e))?;
-        Ok(Self::File { temp, path: real, force: true })
+        let pending = Pending::register(temp.path());
+        Ok(Self::File { temp, pending, path: real, force: true })
     }
 
     /// The file being written, if it is a new one (so `backup` does not
@@ -152,16 +159,20 @@ impl Target {
         match self {
             Self::Stdout(mut s) => s.flush().map_err(|e| CliError::io_plain("cannot write to standard output", &e)),
             Self::Special { mut file, path } => file.flush().map_err(|e| CliError::io(&path, "cannot write", &e)),
-            Self::File { temp, path, force } => {
-                temp.as_file().sync_all().map_err(|e| CliError::io(&path, "cannot write", &e))?;
-                let result =
-                    if force { temp.persist(&path).map(drop) } else { temp.persist_noclobber(&path).map(drop) };
-                result.map_err(|e| {
-                    if e.error.kind() == io::ErrorKind::AlreadyExists {
-                        exists_error(&path)
-                    } else {
-                        CliError::io(&path, "cannot rename into place", &e.error)
-                    }
+            Self::File { temp, pending, path, force } => {
+                // The temporary is moved into the closure, so that on an
+                // error it is removed before `pending` forgets it.
+                pending.commit(|| {
+                    temp.as_file().sync_all().map_err(|e| CliError::io(&path, "cannot write", &e))?;
+                    let result =
+                        if force { temp.persist(&path).map(drop) } else { temp.persist_noclobber(&path).map(drop) };
+                    result.map_err(|e| {
+                        if e.error.kind() == io::ErrorKind::AlreadyExists {
+                            exists_error(&path)
+                        } else {
+                            CliError::io(&path, "cannot rename into place", &e.error)
+                        }
+                    })
                 })?;
                 // The rename itself durable too (best effort: not every
                 // system can sync a directory).

@@ -13,6 +13,7 @@ use crate::archive::{self, Compression, Counter};
 use crate::commands::Global;
 use crate::container::{self, Backend};
 use crate::error::{CliError, Exit};
+use crate::interrupt::Pending;
 use crate::progress::Progress;
 use crate::secrets::{self, Sources};
 use ebak_core::header::Slot;
@@ -98,18 +99,28 @@ fn is_stdio(p: &Path) -> bool {
 }
 
 /// A file written beside its target and renamed into place by `commit`;
-/// dropped uncommitted, it is removed.
+/// dropped uncommitted, or on an interruption, it is removed (`pending`
+/// after `temp`: on an error the file goes first).
 struct Staged {
     temp: tempfile::NamedTempFile,
+    pending: Pending,
     path: PathBuf,
     force: bool,
 }
 
 impl Staged {
-    fn create(path: &Path, force: bool) -> Result<Self, CliError> {
+    /// Refuses an existing target without `force`, creating nothing (to
+    /// check before asking for a secret).
+    fn check(path: &Path, force: bool) -> Result<(), CliError> {
         if !force && fs::symlink_metadata(path).is_ok() {
             return Err(CliError::usage(format!("{} already exists; use --force to replace it", path.display())));
         }
+        Ok(())
+    }
+
+    /// After the secrets are read (see `crate::interrupt`).
+    fn create(path: &Path, force: bool) -> Result<Self, CliError> {
+        Self::check(path, force)?;
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -119,15 +130,17 @@ impl Staged {
             .suffix(".partial")
             .tempfile_in(&dir)
             .map_err(|e| CliError::io(&dir, "cannot create a file in", &e))?;
-        Ok(Self { temp, path: path.to_path_buf(), force })
+        let pending = Pending::register(temp.path());
+        Ok(Self { temp, pending, path: path.to_path_buf(), force })
     }
 
     fn commit(self) -> Result<(), CliError> {
-        self.temp.as_file().sync_all().map_err(|e| CliError::io(&self.path, "cannot write", &e))?;
-        let path = self.path;
-        let result =
-            if self.force { self.temp.persist(&path).map(drop) } else { self.temp.persist_noclobber(&path).map(drop) };
-        result.map_err(|e| CliError::io(&path, "cannot rename into place", &e.error))
+        let Self { temp, pending, path, force } = self;
+        pending.commit(|| {
+            temp.as_file().sync_all().map_err(|e| CliError::io(&path, "cannot write", &e))?;
+            let result = if force { temp.persist(&path).map(drop) } else { temp.persist_noclobber(&path).map(drop) };
+            result.map_err(|e| CliError::io(&path, "cannot rename into place", &e.error))
+        })
     }
 }
 
@@ -240,10 +253,12 @@ pub fn import(args: &ImportArgs, global: Global) -> Result<(), CliError> {
             "-o - is refused: one GCM tag covers the whole file, so nothing is authenticated before the end; write to a file (renamed into place once verified) or use --to-ebak",
         ));
     }
-    // Check the target and the input's header before asking for the key.
-    let target = Staged::create(output, args.force)?;
+    // Check the target and the input's header before asking for the key;
+    // create the temporary file after.
+    Staged::check(output, args.force)?;
     let (input, len) = open_input(&args.file)?;
     let root = wa_key(args)?;
+    let target = Staged::create(output, args.force)?;
     let bar = Progress::new(len, global.quiet, "import");
     let input = BufReader::new(Counting { inner: input, read: 0, bar: &bar });
     let report = {
@@ -315,7 +330,7 @@ fn import_to_ebak(args: &ImportArgs, out_path: &Path, global: Global) -> Result<
             "--new-key makes a new key; it cannot be combined with --ebak-key or --ebak-key-file",
         ));
     }
-    let mut target = Staged::create(out_path, args.force)?;
+    Staged::check(out_path, args.force)?;
     let (input, len) = open_input(&args.file)?;
     let root = wa_key(args)?;
     // The new backup's secrets, as `ebak backup` takes them.
@@ -345,6 +360,7 @@ fn import_to_ebak(args: &ImportArgs, out_path: &Path, global: Global) -> Result<
     let header = file::new_header(&key, slots).map_err(|e| CliError::usage(format!("cannot make the header: {e}")))?;
     let context = args.context.clone().unwrap_or_default();
     let compression = if args.no_compress { Compression::None } else { Compression::Zstd };
+    let mut target = Staged::create(out_path, args.force)?;
 
     let bar = Progress::new(len, global.quiet, "import");
     let options = ebak_stream::Options { threads: global.threads, progress: None };
