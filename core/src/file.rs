@@ -81,6 +81,14 @@ pub enum SealError {
     Payload(cobblestone::SealError),
     /// The random number generator failed.
     Rng(RngError),
+    /// [`Unlocked::removing`] or [`Unlocked::replacing`] was given a slot
+    /// index the header does not have.
+    NoSuchSlot {
+        /// The index asked for.
+        index: usize,
+        /// How many slots the header has.
+        slots: usize,
+    },
 }
 
 impl fmt::Display for SealError {
@@ -91,6 +99,9 @@ impl fmt::Display for SealError {
             Self::ContextTooLong => write!(f, "{ContextTooLong}"),
             Self::Payload(e) => write!(f, "{e}"),
             Self::Rng(e) => write!(f, "{e}"),
+            Self::NoSuchSlot { index, slots } => {
+                write!(f, "there is no key slot {index}: the header has {slots} (numbered from 0)")
+            }
         }
     }
 }
@@ -271,7 +282,7 @@ impl Unlocked {
     pub fn removing(&self, index: usize) -> Result<Header, SealError> {
         let mut slots = self.header.slots().to_vec();
         if index >= slots.len() {
-            return Err(SealError::Header(HeaderError::Truncated));
+            return Err(SealError::NoSuchSlot { index, slots: slots.len() });
         }
         slots.remove(index);
         self.with_slots(slots)
@@ -284,8 +295,9 @@ impl Unlocked {
     /// There is no slot `index`, or the new slot duplicates another.
     pub fn replacing(&self, index: usize, slot: PasswordSlot) -> Result<Header, SealError> {
         let mut slots = self.header.slots().to_vec();
+        let count = slots.len();
         let Some(old) = slots.get_mut(index) else {
-            return Err(SealError::Header(HeaderError::Truncated));
+            return Err(SealError::NoSuchSlot { index, slots: count });
         };
         *old = Slot::Password(slot);
         self.with_slots(slots)

@@ -112,6 +112,19 @@ fn changing_the_password_leaves_the_payload_byte_identical() {
     assert_eq!(class(file::open::<A>(&i, &Secret::Password("new password"), b"", &LIMITS)), ErrorClass::NoSlotOpens);
     assert_eq!(file::open::<A>(&i, &Secret::Password("second"), b"", &LIMITS).unwrap(), text);
     assert_eq!(file::split(&i).unwrap().1, payload);
+
+    // A slot the header does not have is named as such.
+    let unlocked = file::unlock::<A>(&removed, &Secret::Key(&bk), &LIMITS).unwrap();
+    let count = removed.slots().len();
+    assert_eq!(unlocked.removing(count), Err(file::SealError::NoSuchSlot { index: count, slots: count }));
+    assert_eq!(
+        unlocked.replacing(usize::MAX, pw_slot(&bk, "third", 11)),
+        Err(file::SealError::NoSuchSlot { index: usize::MAX, slots: count })
+    );
+    assert_eq!(
+        unlocked.removing(count).unwrap_err().to_string(),
+        format!("there is no key slot {count}: the header has {count} (numbered from 0)")
+    );
 }
 
 #[test]
