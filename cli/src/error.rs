@@ -140,6 +140,7 @@ pub fn open_error(file: &Path, e: OpenError, secret: SecretKind, at: Offsets) ->
             )),
         },
         OpenError::Payload(p) => payload_error(file, p, at),
+        OpenError::ContextTooLong => CliError::usage(format!("--context: {}", OpenError::ContextTooLong)),
         other => CliError::damaged(format!("{name}: {other}")),
     }
 }

@@ -29,6 +29,10 @@ pub enum ErrorClass {
     /// The payload's chunks: modified, reordered, duplicated, truncated,
     /// extended, or trailing data.
     Payload,
+    /// Not a class of spec section 9, and no file is at fault: the caller
+    /// asked for something no file can satisfy (an application context
+    /// longer than `MAX_CONTEXT_SIZE`). No test vector has this class.
+    Usage,
 }
 
 impl ErrorClass {
@@ -42,6 +46,7 @@ impl ErrorClass {
             Self::HeaderMac => "HeaderMac",
             Self::Commitment => "Commitment",
             Self::Payload => "Payload",
+            Self::Usage => "Usage",
         }
     }
 }
@@ -68,6 +73,9 @@ pub enum OpenError {
     HeaderMac,
     /// The payload (commitment or chunks).
     Payload(PayloadError),
+    /// The application context is longer than `MAX_CONTEXT_SIZE` (spec 5:
+    /// a usage error, refused before the file is read).
+    ContextTooLong,
 }
 
 impl OpenError {
@@ -81,6 +89,7 @@ impl OpenError {
             Self::HeaderMac => ErrorClass::HeaderMac,
             Self::Payload(PayloadError::Commitment) => ErrorClass::Commitment,
             Self::Payload(_) => ErrorClass::Payload,
+            Self::ContextTooLong => ErrorClass::Usage,
         }
     }
 }
@@ -94,6 +103,7 @@ impl fmt::Display for OpenError {
             Self::NoSlotOpens => f.write_str("wrong password: no key slot opens with it"),
             Self::HeaderMac => f.write_str("header authentication failed: wrong key, or the header was modified"),
             Self::Payload(e) => write!(f, "{e}"),
+            Self::ContextTooLong => write!(f, "{}", crate::file::ContextTooLong),
         }
     }
 }

@@ -232,14 +232,14 @@ impl Unlocked {
     ///
     /// # Errors
     ///
-    /// The context is too long (reported as a commitment failure: no
-    /// payload was sealed under it), or the commitment does not match.
+    /// The context is too long ([`OpenError::ContextTooLong`]), or the
+    /// commitment does not match.
     pub fn decryptor<A: Aead>(
         &self,
         app_context: &[u8],
         prefix: &[u8; PREFIX_SIZE],
     ) -> Result<Decryptor<A>, OpenError> {
-        let context = payload_context(app_context).map_err(|_| cobblestone::PayloadError::Commitment)?;
+        let context = payload_context(app_context).map_err(|_| OpenError::ContextTooLong)?;
         Ok(Decryptor::new(self.backup_key.expose_secret(), &context, prefix)?)
     }
 
@@ -247,9 +247,9 @@ impl Unlocked {
     ///
     /// # Errors
     ///
-    /// The context is too long (reported as a commitment failure).
+    /// The context is too long ([`OpenError::ContextTooLong`]).
     pub fn stream_opener<A: Aead>(&self, app_context: &[u8]) -> Result<StreamOpener<A>, OpenError> {
-        let context = payload_context(app_context).map_err(|_| cobblestone::PayloadError::Commitment)?;
+        let context = payload_context(app_context).map_err(|_| OpenError::ContextTooLong)?;
         Ok(StreamOpener::new(self.backup_key.expose_secret(), &context))
     }
 
@@ -326,9 +326,10 @@ pub fn open<A: Aead>(
     app_context: &[u8],
     limits: &KdfLimits,
 ) -> Result<Vec<u8>, OpenError> {
+    // A usage error, refused before the file is read (spec 5).
+    let context = payload_context(app_context).map_err(|_| OpenError::ContextTooLong)?;
     let (header, payload) = split(file)?;
     let unlocked = unlock::<A>(&header, secret, limits)?;
-    let context = payload_context(app_context).map_err(|_| cobblestone::PayloadError::Commitment)?;
     Ok(cobblestone::open::<A>(unlocked.backup_key.expose_secret(), &context, payload)?)
 }
 

@@ -264,6 +264,32 @@ fn class_payload() {
 }
 
 #[test]
+fn a_context_over_the_limit_is_a_usage_error_before_the_file_is_read() {
+    let bk = key(9);
+    let long = vec![b'c'; file::MAX_CONTEXT_SIZE + 1];
+    let f = sealed(&bk, &[], b"", b"data");
+    // Whatever the file, even no file at all: the context is refused first.
+    for bytes in [&f[..], &b"not an ebak file"[..], &[][..]] {
+        let e = file::open::<A>(bytes, &Secret::Key(&bk), &long, &LIMITS).unwrap_err();
+        assert_eq!(e, OpenError::ContextTooLong);
+        assert_eq!(e.class(), ErrorClass::Usage);
+        assert_eq!(e.to_string(), "application context longer than 1024 bytes");
+    }
+    let (header, _) = file::split(&f).unwrap();
+    let unlocked = file::unlock::<A>(&header, &Secret::Key(&bk), &LIMITS).unwrap();
+    assert_eq!(unlocked.stream_opener::<A>(&long).err(), Some(OpenError::ContextTooLong));
+    assert_eq!(
+        unlocked.decryptor::<A>(&long, &[0; ebak_core::chunk::PREFIX_SIZE]).err(),
+        Some(OpenError::ContextTooLong)
+    );
+    // At the limit, a context works.
+    let at_limit = vec![b'c'; file::MAX_CONTEXT_SIZE];
+    let g = sealed(&bk, &[], &at_limit, b"data");
+    assert_eq!(file::open::<A>(&g, &Secret::Key(&bk), &at_limit, &LIMITS).unwrap(), b"data");
+    assert_eq!(file::seal::<A>(&bk, vec![], &long, &[0; 24], b"data").unwrap_err(), file::SealError::ContextTooLong);
+}
+
+#[test]
 fn duplicate_slots_are_rejected_both_ways() {
     let bk = key(15);
     let s = pw_slot(&bk, "pw", 1);
