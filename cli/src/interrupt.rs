@@ -12,7 +12,10 @@
 //! The rename is atomic with respect to the handler: [`Pending::commit`]
 //! holds the registry's lock across it, and the handler takes the same
 //! lock, so a signal lands either before (the output is removed) or after
-//! (the output is whole, and only the temporary's leftovers go).
+//! (the output is whole, and only the temporary's leftovers go). What must
+//! follow the rename runs in the same step (`Target::commit_then`): a new
+//! 64-digit key is printed before a signal can end the process, so a
+//! backup is never left in place with its only key unprinted.
 //!
 //! The handler is installed when the first temporary is registered, and
 //! every command asks for its secrets before that: a handler that exits

@@ -124,16 +124,17 @@ pub fn backup(args: &BackupArgs, global: Global) -> Result<(), CliError> {
         }
         out.flush().map_err(|e| CliError::io_plain("cannot write the backup", &e))?;
     }
-    target.commit()?;
-    if show_key {
-        let text = recovery_key::format(&key);
-        if is_stdio(&args.output) {
-            eprintln!("{}", text.as_str());
-        } else {
-            println!("{}", text.as_str());
+    target.commit_then(|| {
+        if show_key {
+            let text = recovery_key::format(&key);
+            if is_stdio(&args.output) {
+                eprintln!("{}", text.as_str());
+            } else {
+                println!("{}", text.as_str());
+            }
+            eprintln!("{KEY_WARNING}");
         }
-        eprintln!("{KEY_WARNING}");
-    }
+    })?;
     if !global.quiet && !is_stdio(&args.output) {
         eprintln!("ebak: wrote {} ({} bytes read)", args.output.display(), counter.get());
     }

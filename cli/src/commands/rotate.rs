@@ -88,11 +88,12 @@ pub fn rotate(args: &RotateArgs, global: Global) -> Result<(), CliError> {
         }
         out.flush().map_err(|e| CliError::io_plain("cannot write", &e))?;
     }
-    target.commit()?;
-    if args.new_key {
-        println!("{}", recovery_key::format(&key).as_str());
-        eprintln!("{KEY_WARNING}");
-    }
+    target.commit_then(|| {
+        if args.new_key {
+            println!("{}", recovery_key::format(&key).as_str());
+            eprintln!("{KEY_WARNING}");
+        }
+    })?;
     if !global.quiet {
         eprintln!(
             "ebak: {} now has a new backup key; old copies still open with the old secrets: delete them",

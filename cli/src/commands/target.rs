@@ -156,23 +156,37 @@ impl Target {
 
     /// Makes the file durable and renames it into place.
     pub(super) fn commit(self) -> Result<(), CliError> {
+        self.commit_then(|| {})
+    }
+
+    /// [`Target::commit`], then `announce` (printing a new 64-digit key)
+    /// once the output is in place. For a file, an interruption is held
+    /// off from the rename to the end of `announce`: a backup is never left
+    /// whole with its only key unprinted.
+    pub(super) fn commit_then(self, announce: impl FnOnce()) -> Result<(), CliError> {
         match self {
-            Self::Stdout(mut s) => s.flush().map_err(|e| CliError::io_plain("cannot write to standard output", &e)),
-            Self::Special { mut file, path } => file.flush().map_err(|e| CliError::io(&path, "cannot write", &e)),
-            Self::File { temp, pending, path, force } => {
-                // The temporary is moved into the closure, so that on an
-                // error it is removed before `pending` forgets it.
-                pending.commit(|| {
-                    temp.as_file().sync_all().map_err(|e| CliError::io(&path, "cannot write", &e))?;
-                    let result =
-                        if force { temp.persist(&path).map(drop) } else { temp.persist_noclobber(&path).map(drop) };
-                    result.map_err(|e| {
-                        if e.error.kind() == io::ErrorKind::AlreadyExists {
-                            exists_error(&path)
-                        } else {
-                            CliError::io(&path, "cannot rename into place", &e.error)
-                        }
-                    })
+            Self::Stdout(mut s) => {
+                s.flush().map_err(|e| CliError::io_plain("cannot write to standard output", &e))?;
+                announce();
+                Ok(())
+            }
+            Self::Special { mut file, path } => {
+                file.flush().map_err(|e| CliError::io(&path, "cannot write", &e))?;
+                announce();
+                Ok(())
+            }
+            // The temporary is moved into the closure, so that on an error
+            // it is removed before `pending` forgets it.
+            Self::File { temp, pending, path, force } => pending.commit(|| {
+                temp.as_file().sync_all().map_err(|e| CliError::io(&path, "cannot write", &e))?;
+                let result =
+                    if force { temp.persist(&path).map(drop) } else { temp.persist_noclobber(&path).map(drop) };
+                result.map_err(|e| {
+                    if e.error.kind() == io::ErrorKind::AlreadyExists {
+                        exists_error(&path)
+                    } else {
+                        CliError::io(&path, "cannot rename into place", &e.error)
+                    }
                 })?;
                 // The rename itself durable too (best effort: not every
                 // system can sync a directory).
@@ -180,8 +194,9 @@ impl Target {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     let _ = fs::File::open(dir).and_then(|d| d.sync_all());
                 }
+                announce();
                 Ok(())
-            }
+            }),
         }
     }
 }

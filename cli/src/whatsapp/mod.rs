@@ -135,11 +135,19 @@ impl Staged {
     }
 
     fn commit(self) -> Result<(), CliError> {
+        self.commit_then(|| {})
+    }
+
+    /// `commit`, then `announce` (printing a new key) with an interruption
+    /// held off from the rename to its end (as `Target::commit_then`).
+    fn commit_then(self, announce: impl FnOnce()) -> Result<(), CliError> {
         let Self { temp, pending, path, force } = self;
         pending.commit(|| {
             temp.as_file().sync_all().map_err(|e| CliError::io(&path, "cannot write", &e))?;
             let result = if force { temp.persist(&path).map(drop) } else { temp.persist_noclobber(&path).map(drop) };
-            result.map_err(|e| CliError::io(&path, "cannot rename into place", &e.error))
+            result.map_err(|e| CliError::io(&path, "cannot rename into place", &e.error))?;
+            announce();
+            Ok(())
         })
     }
 }
@@ -401,11 +409,12 @@ fn import_to_ebak(args: &ImportArgs, out_path: &Path, global: Global) -> Result<
     };
     encoded?;
     sealed?;
-    target.commit()?;
-    if show_key {
-        println!("{}", recovery_key::format(&key).as_str());
-        eprintln!("{}", crate::commands::KEY_WARNING);
-    }
+    target.commit_then(|| {
+        if show_key {
+            println!("{}", recovery_key::format(&key).as_str());
+            eprintln!("{}", crate::commands::KEY_WARNING);
+        }
+    })?;
     if !global.quiet {
         let (verified, what) = describe(&report);
         eprintln!(
