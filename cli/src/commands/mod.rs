@@ -6,7 +6,7 @@ mod keygen;
 mod passwd;
 mod restore;
 mod rotate;
-mod target;
+pub(crate) mod target;
 mod verify;
 
 use target::{NewFile, Target};

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// Who may read a new file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum NewFile {
+pub(crate) enum NewFile {
     /// Only its owner (0600): backups.
     Private,
     /// What the umask allows (0666 minus the umask), like a shell
@@ -20,7 +20,7 @@ pub(super) enum NewFile {
 }
 
 /// A command's output.
-pub(super) enum Target {
+pub(crate) enum Target {
     /// `-`.
     Stdout(io::Stdout),
     /// An existing character device, FIFO or socket (`/dev/null`, a named
@@ -98,12 +98,12 @@ fn resolve(path: &Path, force: bool) -> Result<Resolved, CliError> {
 impl Target {
     /// Refuses an output that `create` would refuse, creating nothing (to
     /// check before a prompt).
-    pub(super) fn check(path: &Path, force: bool) -> Result<(), CliError> {
+    pub(crate) fn check(path: &Path, force: bool) -> Result<(), CliError> {
         resolve(path, force).map(drop)
     }
 
     /// The output of `backup -o` or `restore -o`: see [`resolve`].
-    pub(super) fn create(path: &Path, force: bool, new_file: NewFile) -> Result<Self, CliError> {
+    pub(crate) fn create(path: &Path, force: bool, new_file: NewFile) -> Result<Self, CliError> {
         Ok(match resolve(path, force)? {
             Resolved::Stdout => Self::Stdout(io::stdout()),
             Resolved::File(path) => {
@@ -121,9 +121,30 @@ impl Target {
         })
     }
 
+    /// Refuses what [`Target::staged`] would refuse, creating nothing (to
+    /// check before asking for a secret).
+    pub(crate) fn check_staged(path: &Path, force: bool) -> Result<(), CliError> {
+        if !force && fs::symlink_metadata(path).is_ok() {
+            return Err(exists_error(path));
+        }
+        Ok(())
+    }
+
+    /// Always a new regular file beside `path`, renamed into place (for
+    /// `import-whatsapp`: one tag covers the whole crypt15 file, so its
+    /// output never goes to a FIFO, a device or standard output before the
+    /// end). An existing `path`, even a symlink, is replaced only with
+    /// `force`. Create it after the secrets are read (`crate::interrupt`).
+    pub(crate) fn staged(path: &Path, force: bool) -> Result<Self, CliError> {
+        Self::check_staged(path, force)?;
+        let temp = temp_beside(path, NewFile::Private)?;
+        let pending = Pending::register(temp.path());
+        Ok(Self::File { temp, pending, path: path.to_path_buf(), force })
+    }
+
     /// A new version of the existing backup `path` (`passwd`, `rotate`):
     /// beside the file a symlink names, with the old file's permissions.
-    pub(super) fn rewrite(path: &Path) -> Result<Self, CliError> {
+    pub(crate) fn rewrite(path: &Path) -> Result<Self, CliError> {
         let real = fs::canonicalize(path).map_err(|e| CliError::io(path, "cannot open", &e))?;
         let meta = fs::metadata(&real).map_err(|e| CliError::io(path, "cannot open", &e))?;
         if !meta.is_file() {
@@ -139,14 +160,14 @@ impl Target {
 
     /// The file being written, if it is a new one (so `backup` does not
     /// archive its own output).
-    pub(super) fn temp_path(&self) -> Option<&Path> {
+    pub(crate) fn temp_path(&self) -> Option<&Path> {
         match self {
             Self::File { temp, .. } => Some(temp.path()),
             Self::Stdout(_) | Self::Special { .. } => None,
         }
     }
 
-    pub(super) fn writer(&mut self) -> Box<dyn Write + Send + '_> {
+    pub(crate) fn writer(&mut self) -> Box<dyn Write + Send + '_> {
         match self {
             Self::Stdout(_) => Box::new(BufWriter::with_capacity(1 << 20, io::stdout())),
             Self::Special { file, .. } => Box::new(BufWriter::with_capacity(1 << 20, file)),
@@ -155,7 +176,7 @@ impl Target {
     }
 
     /// Makes the file durable and renames it into place.
-    pub(super) fn commit(self) -> Result<(), CliError> {
+    pub(crate) fn commit(self) -> Result<(), CliError> {
         self.commit_then(|| {})
     }
 
@@ -163,7 +184,7 @@ impl Target {
     /// once the output is in place. For a file, an interruption is held
     /// off from the rename to the end of `announce`: a backup is never left
     /// whole with its only key unprinted.
-    pub(super) fn commit_then(self, announce: impl FnOnce()) -> Result<(), CliError> {
+    pub(crate) fn commit_then(self, announce: impl FnOnce()) -> Result<(), CliError> {
         match self {
             Self::Stdout(mut s) => {
                 s.flush().map_err(|e| CliError::io_plain("cannot write to standard output", &e))?;

@@ -11,9 +11,9 @@
 
 use crate::archive::{self, Compression, Counter};
 use crate::commands::Global;
+use crate::commands::target::Target;
 use crate::container::{self, Backend};
 use crate::error::{CliError, Exit};
-use crate::interrupt::Pending;
 use crate::progress::Progress;
 use crate::secrets::{self, Sources};
 use ebak_core::header::Slot;
@@ -96,60 +96,6 @@ impl std::fmt::Debug for ImportArgs {
 
 fn is_stdio(p: &Path) -> bool {
     p.as_os_str() == STDIO
-}
-
-/// A file written beside its target and renamed into place by `commit`;
-/// dropped uncommitted, or on an interruption, it is removed (`pending`
-/// after `temp`: on an error the file goes first).
-struct Staged {
-    temp: tempfile::NamedTempFile,
-    pending: Pending,
-    path: PathBuf,
-    force: bool,
-}
-
-impl Staged {
-    /// Refuses an existing target without `force`, creating nothing (to
-    /// check before asking for a secret).
-    fn check(path: &Path, force: bool) -> Result<(), CliError> {
-        if !force && fs::symlink_metadata(path).is_ok() {
-            return Err(CliError::usage(format!("{} already exists; use --force to replace it", path.display())));
-        }
-        Ok(())
-    }
-
-    /// After the secrets are read (see `crate::interrupt`).
-    fn create(path: &Path, force: bool) -> Result<Self, CliError> {
-        Self::check(path, force)?;
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let temp = tempfile::Builder::new()
-            .prefix(".ebak-")
-            .suffix(".partial")
-            .tempfile_in(&dir)
-            .map_err(|e| CliError::io(&dir, "cannot create a file in", &e))?;
-        let pending = Pending::register(temp.path());
-        Ok(Self { temp, pending, path: path.to_path_buf(), force })
-    }
-
-    fn commit(self) -> Result<(), CliError> {
-        self.commit_then(|| {})
-    }
-
-    /// `commit`, then `announce` (printing a new key) with an interruption
-    /// held off from the rename to its end (as `Target::commit_then`).
-    fn commit_then(self, announce: impl FnOnce()) -> Result<(), CliError> {
-        let Self { temp, pending, path, force } = self;
-        pending.commit(|| {
-            temp.as_file().sync_all().map_err(|e| CliError::io(&path, "cannot write", &e))?;
-            let result = if force { temp.persist(&path).map(drop) } else { temp.persist_noclobber(&path).map(drop) };
-            result.map_err(|e| CliError::io(&path, "cannot rename into place", &e.error))?;
-            announce();
-            Ok(())
-        })
-    }
 }
 
 /// The message and exit code for an import failure.
@@ -263,14 +209,14 @@ pub fn import(args: &ImportArgs, global: Global) -> Result<(), CliError> {
     }
     // Check the target and the input's header before asking for the key;
     // create the temporary file after.
-    Staged::check(output, args.force)?;
+    Target::check_staged(output, args.force)?;
     let (input, len) = open_input(&args.file)?;
     let root = wa_key(args)?;
-    let target = Staged::create(output, args.force)?;
+    let mut target = Target::staged(output, args.force)?;
     let bar = Progress::new(len, global.quiet, "import");
     let input = BufReader::new(Counting { inner: input, read: 0, bar: &bar });
     let report = {
-        let out = BufWriter::with_capacity(1 << 20, target.temp.as_file());
+        let out = target.writer();
         ebak_crypt15::decrypt(&root, input, out)
     };
     bar.finish();
@@ -338,7 +284,7 @@ fn import_to_ebak(args: &ImportArgs, out_path: &Path, global: Global) -> Result<
             "--new-key makes a new key; it cannot be combined with --ebak-key or --ebak-key-file",
         ));
     }
-    Staged::check(out_path, args.force)?;
+    Target::check_staged(out_path, args.force)?;
     let (input, len) = open_input(&args.file)?;
     let root = wa_key(args)?;
     // The new backup's secrets, as `ebak backup` takes them.
@@ -368,13 +314,13 @@ fn import_to_ebak(args: &ImportArgs, out_path: &Path, global: Global) -> Result<
     let header = file::new_header(&key, slots).map_err(|e| CliError::usage(format!("cannot make the header: {e}")))?;
     let context = args.context.clone().unwrap_or_default();
     let compression = if args.no_compress { Compression::None } else { Compression::Zstd };
-    let mut target = Staged::create(out_path, args.force)?;
+    let mut target = Target::staged(out_path, args.force)?;
 
     let bar = Progress::new(len, global.quiet, "import");
     let options = ebak_stream::Options { threads: global.threads, progress: None };
     let counter = Counter::default();
     let (imported, encoded, sealed) = {
-        let mut out = BufWriter::with_capacity(1 << 20, target.temp.as_file_mut());
+        let mut out = target.writer();
         out.write_all(&header.to_bytes()).map_err(|e| CliError::io(out_path, "cannot write", &e))?;
         let (plain_r, plain_w) = crate::chan::pipe();
         let (content_r, content_w) = crate::chan::pipe();
