@@ -1,6 +1,7 @@
 //! Seal and open throughput (criterion, `Throughput::Bytes`) at 1 KiB,
-//! 16 KiB, 1 MiB and 64 MiB: the raw AEAD call, ebak in place, and
-//! ebak-stream serial and parallel, for each backend; the `age` crate's
+//! 16 KiB, 1 MiB and 64 MiB: the raw AEAD call, ebak in place,
+//! ebak-stream serial and parallel, and its adapters serial and parallel,
+//! for each backend; the `age` crate's
 //! payload stream and a ChaCha20-Poly1305 STREAM; and memcpy.
 //!
 //! `cargo bench -p ebak-bench --bench throughput` (about 6 minutes; a
@@ -18,7 +19,7 @@ type Make = Box<dyn Fn() -> Box<dyn Workload>>;
 fn cases(op: Op, len: usize) -> Vec<(String, Make)> {
     let mut out: Vec<(String, Make)> = Vec::new();
     for backend in Backend::ALL {
-        for kind in [Kind::Raw, Kind::Core, Kind::Stream(1), Kind::Stream(0)] {
+        for kind in [Kind::Raw, Kind::Core, Kind::Stream(1), Kind::Stream(0), Kind::Adapter(1), Kind::Adapter(0)] {
             out.push((
                 format!("{}/{}", kind.label(), backend.name()),
                 Box::new(move || ebak::workload(kind, backend, op, len)),

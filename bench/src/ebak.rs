@@ -9,16 +9,26 @@
 //!   the difference from `Raw` is exactly what Cobblestone-256 costs: the
 //!   HKDF derivation, the key schedule and the commitment per message, and
 //!   one AEAD call per 16 KiB chunk. No byte is copied.
-//! - [`Kind::Stream`]: `ebak-stream` from a `&[u8]` reader to a `Vec`
-//!   writer, on 1 thread or on all cores: what the CLI runs, with the two
-//!   copies any `Read`/`Write` API implies (into the batch, out of it).
+//! - [`Kind::Stream`]: `ebak-stream`'s one-call `seal`/`open` from a
+//!   `&[u8]` reader to a `Vec` writer, on 1 thread or on all cores: what the
+//!   CLI runs today, with the two copies any `Read`/`Write` API implies (the
+//!   reader's into the batch, the writer's out of it).
+//! - [`Kind::Adapter`]: the `SealWriter` / `OpenReader` adapters as a
+//!   library uses them: `write_all` of the message then `finish`, or
+//!   `io::copy` of the reader into a `Vec` (which std serves by reading
+//!   straight into the `Vec`). The same two copies.
+//! - [`Kind::RawPlusCopies`]: the raw call, then the message copied
+//!   through a 512 KiB buffer as a `Read`/`Write` stream copies it (in and
+//!   out, `copy_from_slice`): the bound for any stream over an in-place
+//!   AEAD, measured rather than assumed.
 
 use crate::{Backend, Op, Workload, filler};
 use ebak_core::aead::{Aead, AwsLcAes256Gcm, RustCryptoAes256Gcm};
 use ebak_core::chunk::{self, ENCRYPTED_CHUNK_SIZE, PREFIX_SIZE};
 use ebak_core::cobblestone::{self, Decryptor, Encryptor};
-use ebak_stream::Options;
+use ebak_stream::{OpenReader, Options, SealWriter};
 use std::hint::black_box;
+use std::io::{self, Write};
 
 /// The key, salt and context every ebak workload uses.
 pub const KEY: [u8; 32] = [0x42; 32];
@@ -37,6 +47,10 @@ pub enum Kind {
     Core,
     /// ebak-stream, `&[u8]` to `Vec`, on this many threads (0: all cores).
     Stream(usize),
+    /// The adapters, on this many threads (0: all cores).
+    Adapter(usize),
+    /// One raw AES-256-GCM call, plus the two copies of a stream.
+    RawPlusCopies,
 }
 
 impl Kind {
@@ -49,6 +63,10 @@ impl Kind {
             Self::Stream(1) => "stream-serial".into(),
             Self::Stream(0) => "stream-parallel".into(),
             Self::Stream(n) => format!("stream-{n}-threads"),
+            Self::Adapter(1) => "adapter-serial".into(),
+            Self::Adapter(0) => "adapter-parallel".into(),
+            Self::Adapter(n) => format!("adapter-{n}-threads"),
+            Self::RawPlusCopies => "raw+copies".into(),
         }
     }
 }
@@ -96,6 +114,22 @@ fn typed<A: Aead + 'static>(kind: Kind, op: Op, len: usize) -> Box<dyn Workload>
             threads,
             aead: Default::default(),
         }),
+        (Kind::Adapter(threads), Op::Seal) => Box::new(AdapterSeal::<A> {
+            msg: filler(len),
+            out: Some(Vec::with_capacity(ciphertext_len(len))),
+            threads,
+            aead: Default::default(),
+        }),
+        (Kind::Adapter(threads), Op::Open) => Box::new(AdapterOpen::<A> {
+            ct: sealed::<A>(len),
+            len,
+            out: Vec::with_capacity(len),
+            threads,
+            aead: Default::default(),
+        }),
+        (Kind::RawPlusCopies, op) => {
+            Box::new(RawPlusCopies { raw: typed::<A>(Kind::Raw, op, len), copies: Copies::new(len) })
+        }
     }
 }
 
@@ -257,5 +291,101 @@ impl<A: Aead + 'static> Workload for StreamOpen<A> {
         self.out.clear();
         let opts = Options { threads: self.threads, progress: None };
         ebak_stream::open::<A>(&KEY, CONTEXT, &self.ct[..], &mut self.out, &opts).expect("open");
+    }
+}
+
+struct AdapterSeal<A> {
+    msg: Vec<u8>,
+    out: Option<Vec<u8>>,
+    threads: usize,
+    aead: std::marker::PhantomData<A>,
+}
+
+impl<A: Aead + 'static> Workload for AdapterSeal<A> {
+    fn bytes(&self) -> u64 {
+        self.msg.len() as u64
+    }
+
+    fn run(&mut self) {
+        let mut out = self.out.take().unwrap_or_default();
+        out.clear();
+        let mut w = SealWriter::<_, A>::with_key(&KEY, &SALT, CONTEXT, out, self.threads).expect("prefix");
+        w.write_all(&self.msg).expect("write");
+        let (out, _) = w.finish().expect("finish");
+        self.out = Some(out);
+    }
+}
+
+struct AdapterOpen<A> {
+    ct: Vec<u8>,
+    len: usize,
+    out: Vec<u8>,
+    threads: usize,
+    aead: std::marker::PhantomData<A>,
+}
+
+impl<A: Aead + 'static> Workload for AdapterOpen<A> {
+    fn bytes(&self) -> u64 {
+        self.len as u64
+    }
+
+    fn run(&mut self) {
+        self.out.clear();
+        let mut r = OpenReader::<_, A>::with_key(&KEY, CONTEXT, &self.ct[..], self.threads).expect("prefix");
+        // std's `io::copy` into a `Vec` reads straight into its spare room.
+        let n = io::copy(&mut r, &mut self.out).expect("open");
+        assert_eq!(n, self.len as u64, "opened length");
+    }
+}
+
+/// The message copied into a 512 KiB buffer and out of it, 512 KiB at a
+/// time, as a `Read`/`Write` stream copies it.
+struct Copies {
+    src: Vec<u8>,
+    batch: Vec<u8>,
+    dst: Vec<u8>,
+}
+
+impl Copies {
+    fn new(len: usize) -> Self {
+        Self {
+            src: filler(len),
+            batch: vec![0u8; ebak_stream::BATCH_CHUNKS * chunk::CHUNK_SIZE],
+            dst: Vec::with_capacity(len),
+        }
+    }
+
+    fn run(&mut self) {
+        self.dst.clear();
+        for piece in black_box(&self.src).chunks(self.batch.len()) {
+            let room = &mut self.batch[..piece.len()];
+            room.copy_from_slice(piece);
+            self.dst.extend_from_slice(black_box(room));
+        }
+        black_box(&mut self.dst);
+    }
+}
+
+struct RawPlusCopies {
+    raw: Box<dyn Workload>,
+    copies: Copies,
+}
+
+impl Workload for RawPlusCopies {
+    fn bytes(&self) -> u64 {
+        self.raw.bytes()
+    }
+
+    fn needs_prepare(&self) -> bool {
+        self.raw.needs_prepare()
+    }
+
+    fn prepare(&mut self) {
+        self.raw.prepare();
+    }
+
+    fn run(&mut self) {
+        self.raw.run();
+        self.copies.run();
     }
 }

@@ -7,9 +7,10 @@
 //!
 //! - [`ebak`]: one raw AES-256-GCM call over the whole buffer (the
 //!   baseline), ebak's core sealing and opening that same buffer in place
-//!   (chunk by chunk, key derivation and commitment included), and
-//!   `ebak-stream` from a `Read` to a `Write` (serial and parallel), for
-//!   each AEAD backend;
+//!   (chunk by chunk, key derivation and commitment included),
+//!   `ebak-stream` from a `Read` to a `Write` (serial and parallel), its
+//!   `SealWriter`/`OpenReader` adapters, and the raw call plus the two
+//!   copies a stream makes (the bound), for each AEAD backend;
 //! - [`peers`]: the `age` crate's payload stream, a ChaCha20-Poly1305
 //!   STREAM, and `memcpy`, the physical ceiling;
 //! - [`timing`]: interleaved A/B rounds, so that noise on a shared machine
@@ -153,7 +154,15 @@ mod tests {
             for op in Op::ALL {
                 let mut all: Vec<Box<dyn Workload>> = vec![peers::age(op, len), peers::chacha_stream(op, len)];
                 for backend in Backend::ALL {
-                    for kind in [ebak::Kind::Raw, ebak::Kind::Core, ebak::Kind::Stream(1), ebak::Kind::Stream(3)] {
+                    for kind in [
+                        ebak::Kind::Raw,
+                        ebak::Kind::Core,
+                        ebak::Kind::Stream(1),
+                        ebak::Kind::Stream(3),
+                        ebak::Kind::Adapter(1),
+                        ebak::Kind::Adapter(3),
+                        ebak::Kind::RawPlusCopies,
+                    ] {
                         all.push(ebak::workload(kind, backend, op, len));
                     }
                 }

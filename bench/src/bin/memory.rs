@@ -1,7 +1,9 @@
 //! Peak memory of streaming seal and open: the same process sealing (or
 //! opening) a 1 MiB and a 1 GiB message, from a generator to a sink, must
-//! peak within 2 MiB of each other (the pipeline holds one batch per
-//! worker, whatever the length).
+//! peak within 2 MiB of each other (the pipeline holds one batch buffer
+//! serial, workers + 2 in parallel, whatever the length). `seal` and
+//! `open` are the one-call functions; `write` and `read` the `SealWriter`
+//! and `OpenReader` adapters fed and drained by `io::copy`.
 //!
 //! ```sh
 //! cargo run --release -p ebak-bench --bin memory          # the whole table
@@ -22,7 +24,7 @@ use ebak_bench::Backend;
 use ebak_bench::ebak::{CONTEXT, KEY, SALT};
 use ebak_bench::generator::{CiphertextReader, MessageReader};
 use ebak_core::aead::{Aead, AwsLcAes256Gcm, RustCryptoAes256Gcm};
-use ebak_stream::Options;
+use ebak_stream::{OpenReader, Options, SealWriter};
 use std::io;
 use std::process::Command;
 use std::time::Instant;
@@ -48,8 +50,19 @@ fn run<A: Aead + 'static>(op: &str, bytes: u64, threads: usize) -> u64 {
         "open" => {
             ebak_stream::open::<A>(&KEY, CONTEXT, CiphertextReader::<A>::new(bytes), io::sink(), &opts).expect("open")
         }
+        // The adapters, through `Write` and `Read` (std's 8 KiB copy loop).
+        "write" => {
+            let mut w = SealWriter::<_, A>::with_key(&KEY, &SALT, CONTEXT, io::sink(), threads).expect("prefix");
+            io::copy(&mut MessageReader::new(bytes), &mut w).expect("write");
+            w.finish().expect("finish").1
+        }
+        "read" => {
+            let mut r = OpenReader::<_, A>::with_key(&KEY, CONTEXT, CiphertextReader::<A>::new(bytes), threads)
+                .expect("prefix");
+            io::copy(&mut r, &mut io::sink()).expect("read")
+        }
         other => {
-            eprintln!("memory: --op seal or open, not {other}");
+            eprintln!("memory: --op seal, open, write or read, not {other}");
             std::process::exit(2);
         }
     }
@@ -100,7 +113,7 @@ fn main() {
     let mut worst: i64 = 0;
     let mut line = String::from("RESULT");
     for backend in Backend::ALL {
-        for op in ["seal", "open"] {
+        for op in ["seal", "open", "write", "read"] {
             for threads in [1, workers] {
                 let (small, _) = measure(op, MIB, threads, backend);
                 let (large, secs) = measure(op, GIB, threads, backend);
