@@ -17,6 +17,10 @@
 //!   library uses them: `write_all` of the message then `finish`, or
 //!   `io::copy` of the reader into a `Vec` (which std serves by reading
 //!   straight into the `Vec`). The same two copies.
+//! - [`Kind::RawChunked`]: the raw call once per 16 KiB piece (same
+//!   nonce, contiguous pieces, no derivation), so that `RawChunked / Raw`
+//!   is the per-call cost of the backend alone, and `Core / RawChunked`
+//!   what Cobblestone adds on top of it.
 //! - [`Kind::RawPlusCopies`]: the raw call, then the message copied
 //!   through a 512 KiB buffer as a `Read`/`Write` stream copies it (in and
 //!   out, `copy_from_slice`): the bound for any stream over an in-place
@@ -51,6 +55,9 @@ pub enum Kind {
     Adapter(usize),
     /// One raw AES-256-GCM call, plus the two copies of a stream.
     RawPlusCopies,
+    /// Raw AES-256-GCM, one call per 16 KiB piece of the message (one
+    /// nonce, contiguous pieces, no key derivation): the per-call cost.
+    RawChunked,
 }
 
 impl Kind {
@@ -67,6 +74,7 @@ impl Kind {
             Self::Adapter(0) => "adapter-parallel".into(),
             Self::Adapter(n) => format!("adapter-{n}-threads"),
             Self::RawPlusCopies => "raw+copies".into(),
+            Self::RawChunked => "raw-16KiB-calls".into(),
         }
     }
 }
@@ -127,6 +135,14 @@ fn typed<A: Aead + 'static>(kind: Kind, op: Op, len: usize) -> Box<dyn Workload>
             threads,
             aead: Default::default(),
         }),
+        (Kind::RawChunked, Op::Seal) => Box::new(RawChunkedSeal { aead: A::new(&KEY), buf: filler(len) }),
+        (Kind::RawChunked, Op::Open) => {
+            let aead = A::new(&KEY);
+            let mut ct = filler(len);
+            let tags =
+                ct.chunks_mut(chunk::CHUNK_SIZE).map(|c| aead.seal_in_place(&NONCE, &[], c).expect("seal")).collect();
+            Box::new(RawChunkedOpen { aead, buf: ct.clone(), ct, tags })
+        }
         (Kind::RawPlusCopies, op) => {
             Box::new(RawPlusCopies { raw: typed::<A>(Kind::Raw, op, len), copies: Copies::new(len) })
         }
@@ -387,5 +403,49 @@ impl Workload for RawPlusCopies {
     fn run(&mut self) {
         self.raw.run();
         self.copies.run();
+    }
+}
+
+struct RawChunkedSeal<A> {
+    aead: A,
+    buf: Vec<u8>,
+}
+
+impl<A: Aead> Workload for RawChunkedSeal<A> {
+    fn bytes(&self) -> u64 {
+        self.buf.len() as u64
+    }
+
+    fn run(&mut self) {
+        for piece in black_box(&mut self.buf).chunks_mut(chunk::CHUNK_SIZE) {
+            black_box(self.aead.seal_in_place(&NONCE, &[], piece).expect("seal"));
+        }
+    }
+}
+
+struct RawChunkedOpen<A> {
+    aead: A,
+    ct: Vec<u8>,
+    buf: Vec<u8>,
+    tags: Vec<[u8; 16]>,
+}
+
+impl<A: Aead> Workload for RawChunkedOpen<A> {
+    fn bytes(&self) -> u64 {
+        self.buf.len() as u64
+    }
+
+    fn needs_prepare(&self) -> bool {
+        true
+    }
+
+    fn prepare(&mut self) {
+        self.buf.copy_from_slice(&self.ct);
+    }
+
+    fn run(&mut self) {
+        for (piece, tag) in black_box(&mut self.buf).chunks_mut(chunk::CHUNK_SIZE).zip(&self.tags) {
+            self.aead.open_in_place(&NONCE, &[], piece, tag).expect("open");
+        }
     }
 }

@@ -162,6 +162,7 @@ mod tests {
                         ebak::Kind::Adapter(1),
                         ebak::Kind::Adapter(3),
                         ebak::Kind::RawPlusCopies,
+                        ebak::Kind::RawChunked,
                     ] {
                         all.push(ebak::workload(kind, backend, op, len));
                     }

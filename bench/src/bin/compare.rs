@@ -100,6 +100,28 @@ fn main() {
         }
         for size in big {
             for op in Op::ALL {
+                // The backend's own per-call cost, and what Cobblestone
+                // adds beyond it (why ebak / raw is below 1).
+                r.compare(
+                    format!("raw 16 KiB calls / raw one call [{b}]"),
+                    format!("percall_{}_{}_{size}", backend.key(), op.name()),
+                    (op, size),
+                    || ebak::workload(Kind::RawChunked, backend, op, size_of(size)),
+                    || ebak::workload(Kind::Raw, backend, op, size_of(size)),
+                    None,
+                );
+                r.compare(
+                    format!("ebak / raw 16 KiB calls [{b}]"),
+                    format!("ebak_percall_{}_{}_{size}", backend.key(), op.name()),
+                    (op, size),
+                    || ebak::workload(Kind::Core, backend, op, size_of(size)),
+                    || ebak::workload(Kind::RawChunked, backend, op, size_of(size)),
+                    None,
+                );
+            }
+        }
+        for size in big {
+            for op in Op::ALL {
                 for (kind, what, key) in [
                     (Kind::Stream(1), "ebak-stream serial", "stream"),
                     (Kind::Adapter(1), "adapters serial", "adapter"),
