@@ -5,8 +5,8 @@
 # on the same file system in the same run (issue 19: >= 0.8 of cat with
 # aws-lc, --no-compress).
 #
-#   cargo build --release -p ebak && cp target/release/ebak /tmp/ebak-default
-#   cargo build --release -p ebak --features aws-lc && cp target/release/ebak /tmp/ebak-aws-lc
+#   cargo build --release -p ebak-cli && cp target/release/ebak /tmp/ebak-default
+#   cargo build --release -p ebak-cli --features aws-lc && cp target/release/ebak /tmp/ebak-aws-lc
 #   bash bench/cli-throughput.sh /tmp/ebak-default /tmp/ebak-aws-lc
 #
 # ROUNDS (default 3) rounds; each round times `cat big > copy` and then

@@ -7,11 +7,16 @@
 
 use crate::aead::Aead;
 use crate::chunk::{PREFIX_SIZE, SALT_SIZE};
-use crate::cobblestone::{self, Decryptor, StreamOpener};
+use crate::cobblestone::{self, ChunkCipher, Decryptor, Encryptor, RandomAccess, StreamOpener};
+pub use crate::error::ContextTooLong;
+pub use crate::limits::MAX_CONTEXT_SIZE;
+
 use crate::error::OpenError;
 use crate::header::{Header, HeaderError, Slot};
 use crate::kdf::{KdfLimitError, KdfLimits};
 use crate::secret::{BackupKey, RngError, fill_random};
+
+pub use crate::secret::Secret;
 use crate::slot::{PasswordSlot, SlotUnwrapError, Unwrapped};
 use alloc::vec::Vec;
 use core::fmt;
@@ -19,18 +24,6 @@ use rand_core::TryCryptoRng;
 
 /// The label that starts the payload's Cobblestone context.
 pub const PAYLOAD_LABEL: &[u8] = b"ebak/v1/payload";
-/// The longest application context.
-pub const MAX_CONTEXT_SIZE: usize = 1024;
-
-/// The application context is longer than [`MAX_CONTEXT_SIZE`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ContextTooLong;
-
-impl fmt::Display for ContextTooLong {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "application context longer than {MAX_CONTEXT_SIZE} bytes")
-    }
-}
 
 /// Spec 5: the payload's Cobblestone context,
 /// `"ebak/v1/payload" || 0x00 || application context`.
@@ -47,24 +40,6 @@ pub fn payload_context(app_context: &[u8]) -> Result<Vec<u8>, ContextTooLong> {
     out.push(0x00);
     out.extend_from_slice(app_context);
     Ok(out)
-}
-
-/// What unlocks a file.
-#[derive(Clone, Copy)]
-pub enum Secret<'a> {
-    /// The backup key (from the 64-digit key).
-    Key(&'a BackupKey),
-    /// A password, tried on every password slot in order.
-    Password(&'a str),
-}
-
-impl fmt::Debug for Secret<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Key(_) => "Secret::Key([redacted])",
-            Self::Password(_) => "Secret::Password([redacted])",
-        })
-    }
 }
 
 /// Why sealing failed.
@@ -156,6 +131,27 @@ pub fn seal_with_rng<A: Aead, R: TryCryptoRng + ?Sized>(
     seal::<A>(backup_key, slots, app_context, &salt, plaintext)
 }
 
+/// Starts a payload under `backup_key` for a chunk-by-chunk writer (spec 5,
+/// 7.1): the 56-byte prefix (salt and key commitment) to write right after
+/// the header, and the cipher that seals chunk `k` of what follows.
+///
+/// The caller owns the final-chunk rule (`ebak-stream` keeps it); for an
+/// in-order writer that enforces it, use [`Encryptor`] on the payload
+/// context directly.
+///
+/// # Errors
+///
+/// The application context is longer than [`MAX_CONTEXT_SIZE`].
+pub fn payload_sealer<A: Aead>(
+    backup_key: &BackupKey,
+    payload_salt: &[u8; SALT_SIZE],
+    app_context: &[u8],
+) -> Result<(ChunkCipher<A>, [u8; PREFIX_SIZE]), ContextTooLong> {
+    let context = payload_context(app_context)?;
+    let (encryptor, prefix) = Encryptor::<A>::new(backup_key.expose_secret(), payload_salt, &context);
+    Ok((encryptor.into_cipher(), prefix))
+}
+
 /// A header whose MAC verified, with the backup key it verified under.
 #[derive(Debug)]
 pub struct Unlocked {
@@ -176,10 +172,11 @@ pub struct Unlocked {
 ///
 /// [`OpenError::KdfLimits`], [`OpenError::Kdf`], [`OpenError::NoSlotOpens`]
 /// or [`OpenError::HeaderMac`].
-pub fn unlock<A: Aead>(header: &Header, secret: &Secret<'_>, limits: &KdfLimits) -> Result<Unlocked, OpenError> {
+pub fn unlock<A: Aead>(header: &Header, secret: &Secret, limits: &KdfLimits) -> Result<Unlocked, OpenError> {
     let (backup_key, opened_slot) = match secret {
-        Secret::Key(key) => ((*key).clone(), None),
+        Secret::Key(key) => (key.clone(), None),
         Secret::Password(password) => {
+            let password = password.expose_secret();
             // Spec 6 step 2: MUST check every ceiling before running Argon2.
             limits.check_all(header.password_params())?;
             let mut found = None;
@@ -241,6 +238,41 @@ impl Unlocked {
     ) -> Result<Decryptor<A>, OpenError> {
         let context = payload_context(app_context).map_err(|_| OpenError::ContextTooLong)?;
         Ok(Decryptor::new(self.backup_key.expose_secret(), &context, prefix)?)
+    }
+
+    /// Checks the payload's key commitment in `prefix` (its first 56 bytes)
+    /// and returns the cipher that opens chunk `k` of what follows, for a
+    /// chunk-by-chunk reader that keeps the final-chunk rule itself
+    /// (`ebak-stream`).
+    ///
+    /// # Errors
+    ///
+    /// The context is too long ([`OpenError::ContextTooLong`]), or the
+    /// commitment does not match (class Commitment).
+    pub fn payload_cipher<A: Aead>(
+        &self,
+        app_context: &[u8],
+        prefix: &[u8; PREFIX_SIZE],
+    ) -> Result<ChunkCipher<A>, OpenError> {
+        let context = payload_context(app_context).map_err(|_| OpenError::ContextTooLong)?;
+        Ok(cobblestone::check_prefix::<A>(self.backup_key.expose_secret(), &context, prefix)?)
+    }
+
+    /// Random access to a payload of `payload_len` bytes (spec 6.1): checks
+    /// the commitment in `prefix`, then opens any chunk by index.
+    ///
+    /// # Errors
+    ///
+    /// The context is too long, the commitment does not match, or no
+    /// payload has this length.
+    pub fn random_access<A: Aead>(
+        &self,
+        app_context: &[u8],
+        prefix: &[u8; PREFIX_SIZE],
+        payload_len: u64,
+    ) -> Result<RandomAccess<A>, OpenError> {
+        let context = payload_context(app_context).map_err(|_| OpenError::ContextTooLong)?;
+        Ok(RandomAccess::new(self.backup_key.expose_secret(), &context, prefix, payload_len)?)
     }
 
     /// A push-based opener for the payload bytes that follow the header.
@@ -322,7 +354,7 @@ pub fn split(file: &[u8]) -> Result<(Header, &[u8]), HeaderError> {
 /// See [`OpenError`]; no plaintext is returned on any error.
 pub fn open<A: Aead>(
     file: &[u8],
-    secret: &Secret<'_>,
+    secret: &Secret,
     app_context: &[u8],
     limits: &KdfLimits,
 ) -> Result<Vec<u8>, OpenError> {
@@ -345,7 +377,5 @@ pub fn replace_header(file: &[u8], header: &Header) -> Result<Vec<u8>, HeaderErr
     out.extend_from_slice(payload);
     Ok(out)
 }
-
-impl core::error::Error for ContextTooLong {}
 
 impl core::error::Error for SealError {}
