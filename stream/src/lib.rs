@@ -31,8 +31,9 @@
 //! - **I/O on the caller's thread**: the ciphertext side moves a whole
 //!   batch per call (one `read` or `write` of about 525 KB); the plaintext
 //!   side copies in or out chunk by chunk, or not at all through
-//!   [`SealWriter::copy_from`] (the reader fills the batch) and
-//!   `BufRead` (the caller borrows the batch).
+//!   [`SealWriter::copy_from`] (the reader fills the batch),
+//!   [`OpenReader::copy_to`] (one vectored write per batch, straight from
+//!   it) and `BufRead` (the caller borrows the batch).
 //! - **AEAD on `N` workers** when `threads` is not 1: a filled batch goes
 //!   to whichever worker is free, and comes back in its own buffer; the
 //!   caller takes batches back strictly in stream order, so the bytes and

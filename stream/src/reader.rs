@@ -42,7 +42,8 @@ type OpenBatch = Batch<PayloadError>;
 ///   reader and copying plaintext out stay on the caller's thread.
 /// - **Zero copy**: through [`BufRead`], plaintext is borrowed from the
 ///   batch buffer in which it was opened (up to the end of its chunk per
-///   `fill_buf`).
+///   `fill_buf`); [`OpenReader::copy_to`] writes it out from there, a
+///   batch per (vectored) write call.
 pub struct OpenReader<R: Read, A: Aead + 'static> {
     inner: R,
     pipeline: Pipeline<Opening<A>>,
@@ -305,9 +306,31 @@ impl<R: Read, A: Aead + 'static> OpenReader<R, A> {
         Ok((inner, len))
     }
 
-    /// Writes all verified plaintext to `writer`, batch by batch (one
-    /// vectored write per batch, straight from the buffer it was opened
-    /// in), through the end of the stream; returns the message length.
+    /// Writes the rest of the verified plaintext to `writer`, batch by
+    /// batch (one vectored write per batch, straight from the buffer it was
+    /// opened in: no copy of ours), through the end of the stream, flushes
+    /// nothing, and returns the message length (all plaintext released, by
+    /// this call and by reads before it): the fast path for draining into a
+    /// file or a pipe, where `io::copy` would move 8 KiB at a time through
+    /// a buffer of its own.
+    ///
+    /// # Errors
+    ///
+    /// The payload does not verify, reading failed, or writing failed
+    /// ([`OpenError::Io`], and the stream fails for good). `writer` then
+    /// holds exactly the plaintext of the chunks before the failure.
+    pub fn copy_to<W: Write + ?Sized>(&mut self, writer: &mut W) -> Result<u64, OpenError> {
+        let mut progress = self.progress.take();
+        let result = self.write_to(writer, &mut |n| {
+            if let Some(p) = progress.as_mut() {
+                p(n);
+            }
+        });
+        self.progress = progress;
+        result
+    }
+
+    /// [`OpenReader::copy_to`], with the progress callback given here.
     pub(crate) fn write_to<W: Write + ?Sized>(
         &mut self,
         writer: &mut W,
@@ -334,6 +357,9 @@ impl<R: Read, A: Aead + 'static> OpenReader<R, A> {
 
 impl<R: Read, A: Aead + 'static> Read for OpenReader<R, A> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(f) = self.failure.get() {
+            return Err(io_error(f.to_open_error()));
+        }
         if buf.is_empty() {
             return Ok(0);
         }

@@ -101,6 +101,15 @@ fn round_trips<A: Aead + 'static>() {
                 r.consume(take);
             }
             assert!(out == msg, "{len} bytes, BufRead, {threads} threads");
+            // copy_to: one vectored write per batch, after a partial read.
+            let mut r = opener::<A>(&expected, threads);
+            let mut head = vec![0u8; len.min(1000)];
+            r.read_exact(&mut head).unwrap();
+            let mut rest = Vec::new();
+            assert_eq!(r.copy_to(&mut rest).unwrap(), len as u64);
+            head.extend_from_slice(&rest);
+            assert!(head == msg, "{len} bytes, read then copy_to, {threads} threads");
+            assert!(r.is_done());
             // copy_from: the reader fills the batches.
             let mut w = sealer::<_, A>(Vec::new(), threads);
             assert_eq!(w.copy_from(&mut &msg[..]).unwrap(), len as u64);
@@ -172,6 +181,8 @@ fn every_mutation_gets_the_cores_verdict_through_the_reader() {
                 );
                 // Every later call fails the same way, through every API.
                 assert!(r.read(&mut [0u8; 10]).is_err());
+                assert!(r.read(&mut []).is_err(), "an empty read after a failure looked like end of file");
+                assert!(matches!(r.copy_to(&mut io::sink()), Err(OpenError::Payload(e)) if e == expected));
                 assert!(r.fill_buf().is_err());
                 assert!(matches!(r.finish(), Err(OpenError::Payload(e)) if e == expected));
                 checked += 1;
@@ -276,6 +287,17 @@ fn inner_read_errors_release_the_whole_chunks_before_them_then_fail_for_good() {
             let again = r.read(&mut [0u8; 8]).unwrap_err();
             assert!(matches!(find_error::<OpenError>(&again), Some(OpenError::Io(_))));
         }
+    }
+    // A failing destination for copy_to: an I/O error, and the reader
+    // fails for good (its source was fine).
+    for threads in [1, 2] {
+        let mut r = opener::<DefaultAead>(&ct, threads);
+        let handle = r.failure_handle();
+        let mut out = FailingWriter { out: Vec::new(), ok_bytes: CHUNK + 5 };
+        assert!(matches!(r.copy_to(&mut out), Err(OpenError::Io(e)) if e.to_string() == "disk full"));
+        assert!(out.out == msg[..CHUNK + 5]);
+        assert!(matches!(handle.get(), Some(Failure::Io { message, .. }) if message == "disk full"));
+        assert!(r.read(&mut [0u8; 4]).is_err());
     }
     // A failure while reading the prefix is an I/O error, not a payload one.
     let reader = FailingReader { data: &ct, ok_bytes: 10 };
@@ -389,6 +411,11 @@ fn io_copy_from_an_opener_to_a_sealer_rotates_the_key() {
         let (out, len) = w.finish().unwrap();
         assert_eq!(len, msg.len() as u64);
         assert!(out == expected, "{threads} threads: io::copy");
+        // The same through copy_to (the opener's batches written out whole).
+        let mut r = opener::<DefaultAead>(&ct, threads);
+        let mut w = SealWriter::<_, DefaultAead>::with_key(&new_key, &new_salt, CONTEXT, Vec::new(), threads).unwrap();
+        r.copy_to(&mut w).unwrap();
+        assert!(w.finish().unwrap().0 == expected, "{threads} threads: copy_to");
         // The same through copy_from (one copy, opener to sealer).
         let mut r = opener::<DefaultAead>(&ct, threads);
         let mut w = SealWriter::<_, DefaultAead>::with_key(&new_key, &new_salt, CONTEXT, Vec::new(), threads).unwrap();
