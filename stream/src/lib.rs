@@ -60,6 +60,7 @@
 
 mod batch;
 mod error;
+mod io_thread;
 mod io_util;
 mod job;
 mod open;

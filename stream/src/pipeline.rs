@@ -157,6 +157,16 @@ impl<J: Job> Pipeline<J> {
         self.idle.push(batch);
     }
 
+    /// Whether the workers were started.
+    pub(crate) const fn started(&self) -> bool {
+        self.pool.is_some()
+    }
+
+    /// The most buffers that exist at once.
+    pub(crate) const fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// Batches submitted and not yet handed back.
     pub(crate) fn in_flight(&self) -> usize {
         self.window.len()

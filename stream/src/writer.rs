@@ -3,6 +3,7 @@
 
 use crate::batch::{BATCH_PLAINTEXT_BYTES, Batch};
 use crate::error::{Failure, FailureHandle, SealError};
+use crate::io_thread::{FromIo, SpawnWriter, ToIo, WriterThread, spawn_writer};
 use crate::io_util::{read_full_vectored, write_all_or_fail};
 use crate::job::Sealing;
 use crate::pipeline::Pipeline;
@@ -41,7 +42,10 @@ type SealBatch = Batch<cobblestone::SealError>;
 ///   to one batch of plaintext stays buffered until more comes or
 ///   `finish`.
 pub struct SealWriter<W: Write, A: Aead + 'static> {
-    inner: W,
+    sink: Sink<W>,
+    /// Set by [`SealWriter::with_io_thread`]: how to move the inner writer
+    /// to its own thread when the workers start.
+    offload: Option<SpawnWriter<W>>,
     pipeline: Pipeline<Sealing<A>>,
     /// The batch being filled, and the plaintext bytes in it.
     current: Option<SealBatch>,
@@ -61,6 +65,16 @@ impl<W: Write, A: Aead + 'static> fmt::Debug for SealWriter<W, A> {
     }
 }
 
+/// Where sealed batches are written.
+enum Sink<W> {
+    /// On the caller's thread.
+    Local(W),
+    /// On the writer's I/O thread, which owns the inner writer.
+    Thread(WriterThread<W>),
+    /// Lost (an I/O thread that panicked took it along).
+    Gone,
+}
+
 fn io_error(e: SealError) -> io::Error {
     let kind = match &e {
         SealError::Io(e) => e.kind(),
@@ -77,7 +91,8 @@ impl<W: Write, A: Aead + 'static> SealWriter<W, A> {
     #[must_use]
     pub fn new(inner: W, cipher: ChunkCipher<A>, threads: usize) -> Self {
         Self {
-            inner,
+            sink: Sink::Local(inner),
+            offload: None,
             pipeline: Pipeline::new(Sealing { cipher }, workers_for(threads)),
             current: None,
             filled: 0,
@@ -128,13 +143,21 @@ impl<W: Write, A: Aead + 'static> SealWriter<W, A> {
     }
 
     fn buffered(&self) -> u64 {
-        let in_flight = self.pipeline.in_flight().saturating_mul(BATCH_PLAINTEXT_BYTES);
+        let outstanding = match &self.sink {
+            Sink::Thread(t) => t.outstanding,
+            _ => 0,
+        };
+        let in_flight = self.pipeline.in_flight().saturating_add(outstanding).saturating_mul(BATCH_PLAINTEXT_BYTES);
         in_flight.saturating_add(self.filled) as u64
     }
 
-    /// The inner writer.
-    pub fn get_ref(&self) -> &W {
-        &self.inner
+    /// The inner writer; `None` while an I/O thread owns it (see
+    /// [`SealWriter::with_io_thread`]).
+    pub fn get_ref(&self) -> Option<&W> {
+        match &self.sink {
+            Sink::Local(w) => Some(w),
+            _ => None,
+        }
     }
 
     fn check(&self) -> Result<(), SealError> {
@@ -150,26 +173,127 @@ impl<W: Write, A: Aead + 'static> SealWriter<W, A> {
         e
     }
 
-    /// Writes out a processed batch and recycles its buffer.
+    /// Counts a batch the inner writer took, and reports progress.
+    fn count_written(&mut self, batch: &SealBatch, progress: &mut dyn FnMut(u64)) {
+        let plaintext = batch.released_plaintext(batch.final_len);
+        self.written = self.written.saturating_add(plaintext as u64);
+        progress(self.written);
+    }
+
+    /// Handles what the I/O thread sent back; `block`: wait for one
+    /// message. Returns a flush result if one came.
+    fn collect(&mut self, block: bool, progress: &mut dyn FnMut(u64)) -> Result<Option<io::Result<()>>, SealError> {
+        let mut flushed = None;
+        loop {
+            let Sink::Thread(t) = &mut self.sink else { return Ok(flushed) };
+            let message = if block && flushed.is_none() {
+                t.recv().ok_or(())
+            } else {
+                match t.try_recv() {
+                    Ok(Some(m)) => Ok(m),
+                    Ok(None) => return Ok(flushed),
+                    Err(()) => Err(()),
+                }
+            };
+            match message {
+                Ok(FromIo::Done(batch)) => {
+                    t.outstanding = t.outstanding.saturating_sub(1);
+                    if self.failure.get().is_none() {
+                        self.count_written(&batch, progress);
+                    }
+                    self.pipeline.recycle(batch);
+                    if block && flushed.is_none() {
+                        return Ok(None);
+                    }
+                }
+                Ok(FromIo::Flushed(r)) => flushed = Some(r),
+                Err(()) => return Err(self.io_thread_gone()),
+            }
+        }
+    }
+
+    /// The I/O thread stopped answering: it can only have panicked (in the
+    /// inner writer). The panic is resumed here, on the caller's thread, as
+    /// it would have happened here without the I/O thread; if there is
+    /// none, the stream fails.
+    fn io_thread_gone(&mut self) -> SealError {
+        if let Sink::Thread(t) = &mut self.sink
+            && let Err(panic) = t.join()
+        {
+            std::panic::resume_unwind(panic);
+        }
+        self.sink = Sink::Gone;
+        self.failure.set(Failure::Worker);
+        Failure::Worker.to_seal_error()
+    }
+
+    /// Moves the inner writer to its own thread, if this writer was made
+    /// with [`SealWriter::with_io_thread`] and its workers have started.
+    fn offload_if_due(&mut self) {
+        if !self.pipeline.started() {
+            return;
+        }
+        let Some(spawn) = self.offload.take() else { return };
+        if let Sink::Local(w) = std::mem::replace(&mut self.sink, Sink::Gone) {
+            self.sink = match spawn(w, self.pipeline.capacity(), self.failure.clone()) {
+                Ok(thread) => Sink::Thread(thread),
+                // No thread: the caller keeps writing, as with `new`.
+                Err(Some(w)) => Sink::Local(w),
+                Err(None) => Sink::Gone,
+            };
+        }
+    }
+
+    /// Writes out a processed batch (or hands it to the I/O thread), and
+    /// recycles its buffer.
     fn write_out(&mut self, mut batch: SealBatch, progress: &mut dyn FnMut(u64)) -> Result<(), SealError> {
-        let result = if batch.panicked {
+        let checked = if batch.panicked {
             self.failure.set(Failure::Worker);
             Err(Failure::Worker.to_seal_error())
         } else if let Some(e) = batch.failure.take() {
             Err(self.fail(SealError::Payload(e)))
         } else {
-            match batch.sealed_bytes() {
-                Some(bytes) => write_all_or_fail(&mut self.inner, bytes).map_err(|e| self.fail(SealError::Io(e))),
-                None => Err(self.fail(SealError::Payload(cobblestone::SealError::ChunkLength))),
-            }
+            self.check()
         };
-        if result.is_ok() {
-            let plaintext = batch.released_plaintext(batch.final_len);
-            self.written = self.written.saturating_add(plaintext as u64);
-            progress(self.written);
+        if let Err(e) = checked {
+            self.pipeline.recycle(batch);
+            return Err(e);
         }
-        self.pipeline.recycle(batch);
-        result
+        self.offload_if_due();
+        match &mut self.sink {
+            Sink::Local(w) => {
+                let result = match batch.sealed_bytes() {
+                    Some(bytes) => write_all_or_fail(w, bytes).map_err(SealError::Io),
+                    None => Err(SealError::Payload(cobblestone::SealError::ChunkLength)),
+                };
+                match result {
+                    Ok(()) => self.count_written(&batch, progress),
+                    Err(e) => {
+                        self.pipeline.recycle(batch);
+                        return Err(self.fail(e));
+                    }
+                }
+                self.pipeline.recycle(batch);
+                Ok(())
+            }
+            Sink::Thread(t) => match t.send(ToIo::Batch(batch)) {
+                Ok(()) => {
+                    t.outstanding = t.outstanding.saturating_add(1);
+                    self.collect(false, progress).map(|_| ())
+                }
+                Err(message) => {
+                    if let ToIo::Batch(b) = message {
+                        self.pipeline.recycle(b);
+                    }
+                    Err(self.io_thread_gone())
+                }
+            },
+            Sink::Gone => {
+                self.pipeline.recycle(batch);
+                self.failure.set(Failure::Worker);
+                Err(Failure::Worker.to_seal_error())
+            }
+        }
     }
 
     /// Writes out the batches that are already sealed, oldest first,
@@ -194,12 +318,21 @@ impl<W: Write, A: Aead + 'static> SealWriter<W, A> {
     fn current(&mut self, progress: &mut dyn FnMut(u64)) -> Result<&mut SealBatch, SealError> {
         if self.current.is_none() {
             let batch = loop {
+                self.check()?;
+                self.collect(false, progress)?;
                 if let Some(b) = self.pipeline.take_buffer() {
                     break b;
                 }
-                match self.pipeline.next_done() {
-                    Some(done) => self.write_out(done, progress)?,
-                    None => return Err(self.fail(SealError::Io(io::Error::other("no stream buffer is free")))),
+                if let Some(done) = self.pipeline.next_done() {
+                    self.write_out(done, progress)?;
+                    continue;
+                }
+                // Every buffer is with the I/O thread: wait for one back.
+                match &self.sink {
+                    Sink::Thread(t) if t.outstanding > 0 => {
+                        self.collect(true, progress)?;
+                    }
+                    _ => return Err(self.fail(SealError::Io(io::Error::other("no stream buffer is free")))),
                 }
             };
             self.filled = 0;
@@ -310,8 +443,11 @@ impl<W: Write, A: Aead + 'static> SealWriter<W, A> {
             if let Some(p) = progress.as_mut() {
                 p(n);
             }
-        });
-        result.map(|len| (self.into_parts(), len))
+        })?;
+        match self.into_parts() {
+            Some(w) => Ok((w, result)),
+            None => Err(SealError::Io(io::Error::other("the inner writer was lost"))),
+        }
     }
 
     pub(crate) fn finish_inner(&mut self, progress: &mut dyn FnMut(u64)) -> Result<u64, SealError> {
@@ -319,16 +455,79 @@ impl<W: Write, A: Aead + 'static> SealWriter<W, A> {
         self.current(progress)?;
         self.submit(true, progress)?;
         self.write_all_submitted(progress)?;
-        self.inner.flush().map_err(|e| self.fail(SealError::Io(e)))?;
+        self.join_io_thread(progress)?;
+        self.check()?;
+        match &mut self.sink {
+            Sink::Local(w) => w.flush().map_err(SealError::Io).map_err(|e| self.fail(e))?,
+            _ => return Err(self.fail(SealError::Io(io::Error::other("the inner writer was lost")))),
+        }
         Ok(self.written)
     }
 
-    fn into_parts(self) -> W {
+    /// Waits for the I/O thread to write everything it was given, and takes
+    /// the inner writer back. A panic of the inner writer on that thread is
+    /// resumed here, as it would have happened here without the thread.
+    fn join_io_thread(&mut self, progress: &mut dyn FnMut(u64)) -> Result<(), SealError> {
+        let Sink::Thread(t) = &mut self.sink else { return Ok(()) };
+        let joined = t.join();
+        // The buffers it gave back, and how much it wrote.
+        while self.collect_after_join(progress) {}
+        match joined {
+            Ok(Some(w)) => {
+                self.sink = Sink::Local(w);
+                Ok(())
+            }
+            Ok(None) => {
+                self.sink = Sink::Gone;
+                Err(self.fail(SealError::Io(io::Error::other("the inner writer was lost"))))
+            }
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+
+    /// Handles one message from a joined I/O thread; false when none is
+    /// left.
+    fn collect_after_join(&mut self, progress: &mut dyn FnMut(u64)) -> bool {
+        let Sink::Thread(t) = &mut self.sink else { return false };
+        match t.try_recv() {
+            Ok(Some(FromIo::Done(batch))) => {
+                t.outstanding = t.outstanding.saturating_sub(1);
+                if self.failure.get().is_none() {
+                    self.count_written(&batch, progress);
+                }
+                self.pipeline.recycle(batch);
+                true
+            }
+            Ok(Some(FromIo::Flushed(_))) => true,
+            Ok(None) | Err(()) => false,
+        }
+    }
+
+    fn into_parts(mut self) -> Option<W> {
         // Dropping the pipeline joins the workers; the buffers are wiped.
-        let Self { inner, pipeline, current, .. } = self;
-        drop(current);
-        drop(pipeline);
-        inner
+        drop(self.current.take());
+        match std::mem::replace(&mut self.sink, Sink::Gone) {
+            Sink::Local(w) => Some(w),
+            _ => None,
+        }
+    }
+}
+
+impl<W: Write + Send + 'static, A: Aead + 'static> SealWriter<W, A> {
+    /// As [`SealWriter::new`], and in parallel (`threads` other than 1) the
+    /// inner writer moves to an I/O thread the writer owns once the
+    /// workers start, so that writing the ciphertext overlaps the caller's
+    /// copying of plaintext: the caller's thread then does one copy per
+    /// byte instead of two, which is what bounds a parallel stream (see
+    /// bench/README.md). The thread is joined, and the inner writer taken
+    /// back, by `finish` (or dropped with the writer); `get_ref` is `None`
+    /// meanwhile; `flush` asks the thread to flush. Same bytes, same
+    /// failures.
+    #[must_use]
+    pub fn with_io_thread(inner: W, cipher: ChunkCipher<A>, threads: usize) -> Self {
+        let mut w = Self::new(inner, cipher, threads);
+        w.offload = Some(spawn_writer::<W>);
+        w
     }
 }
 
@@ -346,16 +545,31 @@ impl<W: Write, A: Aead + 'static> Write for SealWriter<W, A> {
 
     fn flush(&mut self) -> io::Result<()> {
         let mut progress = self.progress.take();
-        let result = self.check().and_then(|()| {
-            self.write_all_submitted(&mut |n| {
-                if let Some(p) = progress.as_mut() {
-                    p(n);
+        let mut report = |n: u64| {
+            if let Some(p) = progress.as_mut() {
+                p(n);
+            }
+        };
+        let result = self.check().and_then(|()| self.write_all_submitted(&mut report)).and_then(|()| {
+            match &mut self.sink {
+                Sink::Local(w) => w.flush().map_err(|e| self.fail(SealError::Io(e))),
+                Sink::Thread(t) => {
+                    if t.send(ToIo::Flush).is_err() {
+                        return Err(self.io_thread_gone());
+                    }
+                    let flushed = loop {
+                        if let Some(flushed) = self.collect(true, &mut report)? {
+                            break flushed.map_err(SealError::Io);
+                        }
+                    };
+                    // A write before the flush may have failed on the thread.
+                    flushed.and_then(|()| self.check())
                 }
-            })
+                Sink::Gone => Err(SealError::Io(io::Error::other("the inner writer was lost"))),
+            }
         });
         self.progress = progress;
-        result.map_err(io_error)?;
-        self.inner.flush().map_err(|e| io_error(self.fail(SealError::Io(e))))
+        result.map_err(io_error)
     }
 }
 
