@@ -153,3 +153,130 @@ impl<W> Drop for WriterThread<W> {
         }
     }
 }
+
+/// The I/O thread of a parallel [`OpenReader`](crate::OpenReader) made
+/// with [`with_io_thread`](crate::OpenReader::with_io_thread): it owns the
+/// inner reader, reads batches ahead into the buffers the caller gives
+/// back (or new ones, up to the stream's capacity), numbers them and hands
+/// them straight to the workers, so that reading the ciphertext overlaps
+/// the caller's copying of plaintext out. It stops after the batch in
+/// which the input ended or failed.
+pub(crate) struct ReaderThread<R> {
+    free: Option<SyncSender<OpenBatch>>,
+    handle: Option<JoinHandle<Option<R>>>,
+    stop: Arc<AtomicBool>,
+}
+
+type OpenBatch = Batch<cobblestone::PayloadError>;
+
+/// How a reader that knows its inner reader is `Send + 'static` starts the
+/// thread (see [`SpawnWriter`]).
+pub(crate) type SpawnReader<R> = fn(R, ReaderStart) -> Result<ReaderThread<R>, Option<R>>;
+
+/// Where the reading thread starts.
+pub(crate) struct ReaderStart {
+    /// The workers' job queue.
+    pub(crate) jobs: SyncSender<OpenBatch>,
+    /// The number of the next batch.
+    pub(crate) seq: u64,
+    /// Buffers the caller already allocated, and the most there may be.
+    pub(crate) allocated: usize,
+    pub(crate) capacity: usize,
+}
+
+/// Sends a batch marked as failed in the place of the one being read if
+/// the inner reader panics, so that the caller, waiting for that batch,
+/// learns it (and resumes the panic) instead of waiting forever.
+struct PanicNotice<'a> {
+    jobs: &'a SyncSender<OpenBatch>,
+    seq: u64,
+}
+
+impl Drop for PanicNotice<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let mut b = Batch::new();
+            b.reset(self.seq);
+            b.panicked = true;
+            let _ = self.jobs.send(b);
+        }
+    }
+}
+
+fn read_loop<R: io::Read>(r: &mut R, start: &ReaderStart, free: &Receiver<OpenBatch>, stop: &AtomicBool) {
+    let mut notice = PanicNotice { jobs: &start.jobs, seq: start.seq };
+    let mut allocated = start.allocated;
+    loop {
+        if stop.load(Ordering::Acquire) {
+            return;
+        }
+        let mut batch = if allocated < start.capacity {
+            allocated = allocated.saturating_add(1);
+            Batch::new()
+        } else {
+            match free.recv() {
+                Ok(b) => b,
+                Err(_) => return,
+            }
+        };
+        batch.reset(notice.seq);
+        crate::reader::fill_batch(r, &mut batch);
+        notice.seq = notice.seq.saturating_add(1);
+        let last = batch.ends_input();
+        if start.jobs.send(batch).is_err() || last {
+            return;
+        }
+    }
+}
+
+/// Starts the reading thread for `inner`.
+pub(crate) fn spawn_reader<R: io::Read + Send + 'static>(
+    inner: R,
+    start: ReaderStart,
+) -> Result<ReaderThread<R>, Option<R>> {
+    let (free_tx, free_rx) = mpsc::sync_channel::<OpenBatch>(start.capacity.saturating_add(1));
+    let stop = Arc::new(AtomicBool::new(false));
+    let slot = Arc::new(Mutex::new(Some(inner)));
+    let (thread_slot, thread_stop) = (Arc::clone(&slot), Arc::clone(&stop));
+    let spawned = std::thread::Builder::new().name("ebak-stream-io".into()).spawn(move || {
+        let mut r = thread_slot.lock().unwrap_or_else(PoisonError::into_inner).take()?;
+        read_loop(&mut r, &start, &free_rx, &thread_stop);
+        Some(r)
+    });
+    match spawned {
+        Ok(handle) => Ok(ReaderThread { free: Some(free_tx), handle: Some(handle), stop }),
+        Err(_) => Err(slot.lock().unwrap_or_else(PoisonError::into_inner).take()),
+    }
+}
+
+impl<R> ReaderThread<R> {
+    /// Gives a drained buffer back for the next read (dropped, and wiped,
+    /// if the thread has stopped).
+    pub(crate) fn give_back(&self, batch: OpenBatch) {
+        if let Some(tx) = &self.free {
+            let _ = tx.try_send(batch);
+        }
+    }
+
+    /// Waits for the thread (which stops after the last batch) and returns
+    /// the inner reader (`None` if it was lost), or the thread's panic.
+    pub(crate) fn join(&mut self) -> Result<Option<R>, Box<dyn std::any::Any + Send>> {
+        self.free = None;
+        match self.handle.take() {
+            Some(h) => h.join(),
+            None => Ok(None),
+        }
+    }
+}
+
+impl<R> Drop for ReaderThread<R> {
+    fn drop(&mut self) {
+        // Abandoned: read nothing more; wait for the thread (it finishes at
+        // most the read it is in).
+        self.stop.store(true, Ordering::Release);
+        self.free = None;
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}

@@ -43,6 +43,10 @@ pub(crate) struct Pipeline<J: Job> {
     /// A worker could not be reached: every later batch is processed on
     /// the calling thread.
     pool_broken: bool,
+    /// Batches are submitted by another thread (an opening reader's I/O
+    /// thread) straight to the workers: the caller only takes them back,
+    /// in order, and expects one more whenever it asks.
+    external: bool,
 }
 
 /// The worker threads, and the channels to and from them.
@@ -127,6 +131,7 @@ impl<J: Job> Pipeline<J> {
             next_seq: 0,
             window: VecDeque::with_capacity(capacity),
             pool_broken: false,
+            external: false,
         }
     }
 
@@ -155,6 +160,29 @@ impl<J: Job> Pipeline<J> {
     /// Gives a buffer back once the caller is done with its batch.
     pub(crate) fn recycle(&mut self, batch: Batch<J::Failure>) {
         self.idle.push(batch);
+    }
+
+    /// The buffers allocated so far.
+    pub(crate) const fn allocated(&self) -> usize {
+        self.allocated
+    }
+
+    /// The number the next batch gets.
+    pub(crate) const fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// A sender to the workers' queue, for another thread to submit
+    /// batches (`None` if the workers are not running).
+    pub(crate) fn job_sender(&self) -> Option<SyncSender<Batch<J::Failure>>> {
+        self.pool.as_ref().and_then(|p| p.jobs.clone())
+    }
+
+    /// From now on another thread submits the batches (through
+    /// [`Pipeline::job_sender`]); the caller takes them back with
+    /// [`Pipeline::next_done`], which then always expects one more.
+    pub(crate) fn submitted_elsewhere(&mut self) {
+        self.external = true;
     }
 
     /// Whether the workers were started.
@@ -198,11 +226,16 @@ impl<J: Job> Pipeline<J> {
         self.window.push_back(Some(batch));
     }
 
-    /// Files a result from a worker in its slot of the window.
+    /// Files a result from a worker in its slot of the window (growing it
+    /// for batches another thread submitted).
     fn file(&mut self, batch: Batch<J::Failure>) {
         let base = self.next_seq.saturating_sub(self.window.len() as u64);
-        let slot = batch.seq.checked_sub(base).and_then(|i| usize::try_from(i).ok());
-        if let Some(entry) = slot.and_then(|i| self.window.get_mut(i)) {
+        let Some(slot) = batch.seq.checked_sub(base).and_then(|i| usize::try_from(i).ok()) else { return };
+        while self.external && self.window.len() <= slot && self.window.len() < self.capacity.saturating_mul(2) {
+            self.window.push_back(None);
+            self.next_seq = self.next_seq.saturating_add(1);
+        }
+        if let Some(entry) = self.window.get_mut(slot) {
             *entry = Some(batch);
         }
     }
@@ -212,6 +245,10 @@ impl<J: Job> Pipeline<J> {
     pub(crate) fn next_done(&mut self) -> Option<Batch<J::Failure>> {
         loop {
             match self.window.front() {
+                None if self.external => {
+                    self.window.push_back(None);
+                    self.next_seq = self.next_seq.saturating_add(1);
+                }
                 None => return None,
                 Some(Some(_)) => return self.window.pop_front().flatten(),
                 Some(None) => {}

@@ -259,3 +259,240 @@ fn the_payload_opens_and_damage_is_still_found() {
     let err = io::copy(&mut r, &mut io::sink()).unwrap_err();
     assert!(matches!(find_error::<OpenError>(&err), Some(OpenError::Payload(PayloadError::Chunk { index: 40 }))));
 }
+
+// ---- OpenReader::with_io_thread ----
+
+fn opener_io<A: Aead + 'static>(ct: Vec<u8>, threads: usize) -> OpenReader<io::Cursor<Vec<u8>>, A> {
+    let prefix: [u8; PREFIX] = ct[..PREFIX].try_into().unwrap();
+    let cipher = cobblestone::check_prefix::<A>(&KEY, CONTEXT, &prefix).unwrap();
+    let mut inner = io::Cursor::new(ct);
+    inner.set_position(PREFIX as u64);
+    OpenReader::with_io_thread(inner, cipher, threads)
+}
+
+fn drain<R: Read>(r: &mut R, piece: usize) -> (Vec<u8>, Option<io::Error>) {
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; piece];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => return (out, None),
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) => return (out, Some(e)),
+        }
+    }
+}
+
+fn opens<A: Aead + 'static>() {
+    for len in [0, 1, CHUNK, BATCH - 1, BATCH, BATCH + 1, 5 * BATCH + 2 * CHUNK + 7] {
+        let msg = message(len);
+        let ct = cobblestone::seal::<A>(&KEY, &SALT, CONTEXT, &msg).unwrap();
+        for threads in [1, 2, 4] {
+            for piece in [1000, CHUNK + 1, BATCH + 1] {
+                let mut r = opener_io::<A>(ct.clone(), threads);
+                let (out, err) = drain(&mut r, piece);
+                assert!(err.is_none(), "{len} bytes, {threads} threads: {err:?}");
+                assert!(out == msg, "{len} bytes, reads of {piece}, {threads} threads");
+                assert!(r.is_done());
+                let (inner, n) = r.finish().unwrap();
+                assert_eq!(n, len as u64);
+                assert_eq!(inner.position(), ct.len() as u64, "the inner reader comes back, read to its end");
+            }
+            let mut r = opener_io::<A>(ct.clone(), threads);
+            let mut out = Vec::new();
+            r.copy_to(&mut out).unwrap();
+            assert!(out == msg, "{len} bytes, copy_to, {threads} threads");
+        }
+    }
+}
+
+#[test]
+fn the_reading_thread_gives_the_message_back() {
+    opens::<DefaultAead>();
+}
+
+#[cfg(feature = "aws-lc")]
+#[test]
+fn the_reading_thread_gives_the_message_back_with_aws_lc() {
+    opens::<ebak_core::aead::AwsLcAes256Gcm>();
+}
+
+#[test]
+fn every_mutation_gets_the_cores_verdict_through_the_reading_thread() {
+    let mut checked = 0;
+    for len in [CHUNK, BATCH + CHUNK, 4 * BATCH + 2 * CHUNK + 9] {
+        let msg = message(len);
+        let ct = cobblestone::seal::<DefaultAead>(&KEY, &SALT, CONTEXT, &msg).unwrap();
+        for (name, m) in common::mutations(&ct) {
+            let (released, expected) = reference_open::<DefaultAead>(&KEY, CONTEXT, &m);
+            let expected = expected.unwrap();
+            if m.len() < PREFIX || matches!(expected, PayloadError::Commitment) {
+                continue; // refused before any reader exists
+            }
+            for threads in [2, 3] {
+                let mut r = opener_io::<DefaultAead>(m.clone(), threads);
+                let handle = r.failure_handle();
+                let (out, err) = drain(&mut r, 7000);
+                let err = err.unwrap_or_else(|| panic!("{len} bytes, {name}, {threads} threads: clean end of file"));
+                match find_error::<OpenError>(&err) {
+                    Some(OpenError::Payload(got)) => assert_eq!(*got, expected, "{len} bytes, {name}"),
+                    other => panic!("{name}: {other:?}"),
+                }
+                assert_eq!(handle.get(), Some(&Failure::Payload(expected)));
+                assert!(
+                    out == released,
+                    "{name}, {threads} threads: released {} bytes, core {}",
+                    out.len(),
+                    released.len()
+                );
+                assert!(r.read(&mut [0u8; 4]).is_err());
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 60, "only {checked} mutations checked");
+}
+
+/// An owned reader that fails once `ok_bytes` were read.
+struct FailingOwned {
+    data: Vec<u8>,
+    pos: usize,
+    ok_bytes: usize,
+}
+
+impl Read for FailingOwned {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos >= self.ok_bytes {
+            return Err(io::Error::other("disk on fire"));
+        }
+        let n = buf.len().min(self.ok_bytes - self.pos).min(self.data.len() - self.pos);
+        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_read_error_on_the_reading_thread_releases_the_chunks_before_it() {
+    let msg = message(4 * BATCH + 100);
+    let ct = cobblestone::seal::<DefaultAead>(&KEY, &SALT, CONTEXT, &msg).unwrap();
+    for ok_bytes in [PREFIX + BATCH_BYTES + 3 * ENCRYPTED_CHUNK + 7, PREFIX + 3 * BATCH_BYTES] {
+        for threads in [2, 3] {
+            let reader = FailingOwned { data: ct.clone(), pos: 0, ok_bytes };
+            let mut r = OpenReader::<_, DefaultAead>::with_key(&KEY, CONTEXT, reader, threads).unwrap();
+            let (out, err) = drain(&mut r, 10_000);
+            let err = err.unwrap();
+            let whole_chunks = (ok_bytes - PREFIX) / ENCRYPTED_CHUNK;
+            assert!(out == msg[..whole_chunks * CHUNK], "read error after {ok_bytes} bytes, {threads} threads");
+            assert!(matches!(find_error::<OpenError>(&err), Some(OpenError::Io(e)) if e.to_string() == "disk on fire"));
+        }
+    }
+}
+
+#[test]
+fn a_reader_dropped_midway_stops_its_thread() {
+    let msg = message(20 * BATCH);
+    let ct = cobblestone::seal::<DefaultAead>(&KEY, &SALT, CONTEXT, &msg).unwrap();
+    for threads in [2, 4] {
+        let mut r = opener_io::<DefaultAead>(ct.clone(), threads);
+        let mut head = vec![0u8; BATCH + 5];
+        r.read_exact(&mut head).unwrap();
+        assert!(head == msg[..BATCH + 5]);
+        drop(r);
+    }
+}
+
+/// Counts what was read from the inner reader.
+struct CountedRead {
+    inner: io::Cursor<Vec<u8>>,
+    count: Arc<Mutex<u64>>,
+}
+
+impl Read for CountedRead {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        *self.count.lock().unwrap() += n as u64;
+        Ok(n)
+    }
+}
+
+#[test]
+fn the_reading_thread_reads_ahead_no_more_than_the_batch_buffers() {
+    let len = 30 * BATCH + 5;
+    let msg = message(len);
+    let ct = cobblestone::seal::<DefaultAead>(&KEY, &SALT, CONTEXT, &msg).unwrap();
+    for threads in [2, 4] {
+        let buffers = Options { threads, progress: None }.batch_buffers() as u64;
+        let read = Arc::new(Mutex::new(0u64));
+        let inner = CountedRead { inner: io::Cursor::new(ct[PREFIX..].to_vec()), count: Arc::clone(&read) };
+        let prefix: [u8; PREFIX] = ct[..PREFIX].try_into().unwrap();
+        let cipher = cobblestone::check_prefix::<DefaultAead>(&KEY, CONTEXT, &prefix).unwrap();
+        let mut r = OpenReader::with_io_thread(inner, cipher, threads);
+        let mut buf = vec![0u8; 100_000];
+        let (mut released, mut worst) = (0u64, 0u64);
+        loop {
+            let n = r.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            released += n as u64;
+            // Give the thread a moment to read as far ahead as it may.
+            std::thread::yield_now();
+            let ahead = *read.lock().unwrap() - released * ENCRYPTED_CHUNK as u64 / CHUNK as u64;
+            worst = worst.max(ahead);
+            assert!(ahead <= buffers * BATCH_BYTES as u64, "{threads} threads: read {ahead} bytes ahead");
+        }
+        assert_eq!(released, len as u64);
+        assert!(worst > BATCH_BYTES as u64, "the check never saw a read-ahead: it cannot fail");
+    }
+}
+
+/// Panics when read past its first batch.
+struct PanicsLater(io::Cursor<Vec<u8>>);
+
+impl Read for PanicsLater {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        assert!(self.0.position() < 2 * BATCH_BYTES as u64, "reader panics on purpose");
+        self.0.read(buf)
+    }
+}
+
+#[test]
+fn a_panic_of_the_inner_reader_on_the_reading_thread_is_resumed_on_the_callers_thread() {
+    let ct = cobblestone::seal::<DefaultAead>(&KEY, &SALT, CONTEXT, &message(6 * BATCH)).unwrap();
+    let caught = std::panic::catch_unwind(move || {
+        let prefix: [u8; PREFIX] = ct[..PREFIX].try_into().unwrap();
+        let cipher = cobblestone::check_prefix::<DefaultAead>(&KEY, CONTEXT, &prefix).unwrap();
+        let mut r = OpenReader::with_io_thread(PanicsLater(io::Cursor::new(ct[PREFIX..].to_vec())), cipher, 2);
+        let _ = io::copy(&mut r, &mut io::sink());
+    });
+    assert!(caught.is_err(), "the panic was swallowed (or the reader hung)");
+}
+
+#[test]
+fn tar_over_zstd_over_the_reading_thread() {
+    let data = message(3 * BATCH + 999);
+    let mut w = SealWriter::<_, DefaultAead>::with_key(&KEY, &SALT, CONTEXT, Vec::new(), 1).unwrap();
+    {
+        let mut tar = tar::Builder::new(zstd::Encoder::new(&mut w, 1).unwrap());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o600);
+        header.set_cksum();
+        tar.append_data(&mut header, "big.bin", &data[..]).unwrap();
+        tar.into_inner().unwrap().finish().unwrap();
+    }
+    let (ct, _) = w.finish().unwrap();
+    let r = opener_io::<DefaultAead>(ct, 2);
+    let got = std::thread::spawn(move || {
+        let mut archive = tar::Archive::new(zstd::Decoder::with_buffer(r).unwrap());
+        let mut entry = archive.entries().unwrap().next().unwrap().unwrap();
+        let mut got = Vec::new();
+        entry.read_to_end(&mut got).unwrap();
+        drop(entry);
+        archive.into_inner().finish().finish().unwrap();
+        got
+    })
+    .join()
+    .unwrap();
+    assert!(got == data);
+}
