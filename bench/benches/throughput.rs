@@ -19,7 +19,15 @@ type Make = Box<dyn Fn() -> Box<dyn Workload>>;
 fn cases(op: Op, len: usize) -> Vec<(String, Make)> {
     let mut out: Vec<(String, Make)> = Vec::new();
     for backend in Backend::ALL {
-        for kind in [Kind::Raw, Kind::Core, Kind::Stream(1), Kind::Stream(0), Kind::Adapter(1), Kind::Adapter(0)] {
+        for kind in [
+            Kind::Raw,
+            Kind::Core,
+            Kind::Stream(1),
+            Kind::Stream(0),
+            Kind::Adapter(1),
+            Kind::Adapter(0),
+            Kind::AdapterIo(0),
+        ] {
             out.push((
                 format!("{}/{}", kind.label(), backend.name()),
                 Box::new(move || ebak::workload(kind, backend, op, len)),

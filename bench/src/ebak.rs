@@ -32,7 +32,8 @@ use ebak_core::chunk::{self, ENCRYPTED_CHUNK_SIZE, PREFIX_SIZE};
 use ebak_core::cobblestone::{self, Decryptor, Encryptor};
 use ebak_stream::{OpenReader, Options, SealWriter};
 use std::hint::black_box;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
+use std::sync::Arc;
 
 /// The key, salt and context every ebak workload uses.
 pub const KEY: [u8; 32] = [0x42; 32];
@@ -53,6 +54,9 @@ pub enum Kind {
     Stream(usize),
     /// The adapters, on this many threads (0: all cores).
     Adapter(usize),
+    /// The adapters made `with_io_thread` (the inner stream on its own
+    /// thread in parallel), on this many threads (0: all cores).
+    AdapterIo(usize),
     /// One raw AES-256-GCM call, plus the two copies of a stream.
     RawPlusCopies,
     /// Raw AES-256-GCM, one call per 16 KiB piece of the message (one
@@ -73,6 +77,8 @@ impl Kind {
             Self::Adapter(1) => "adapter-serial".into(),
             Self::Adapter(0) => "adapter-parallel".into(),
             Self::Adapter(n) => format!("adapter-{n}-threads"),
+            Self::AdapterIo(0) => "adapter-io-thread-parallel".into(),
+            Self::AdapterIo(n) => format!("adapter-io-thread-{n}-threads"),
             Self::RawPlusCopies => "raw+copies".into(),
             Self::RawChunked => "raw-16KiB-calls".into(),
         }
@@ -126,13 +132,30 @@ fn typed<A: Aead + 'static>(kind: Kind, op: Op, len: usize) -> Box<dyn Workload>
             msg: filler(len),
             out: Some(Vec::with_capacity(ciphertext_len(len))),
             threads,
+            io_thread: false,
+            aead: Default::default(),
+        }),
+        (Kind::AdapterIo(threads), Op::Seal) => Box::new(AdapterSeal::<A> {
+            msg: filler(len),
+            out: Some(Vec::with_capacity(ciphertext_len(len))),
+            threads,
+            io_thread: true,
             aead: Default::default(),
         }),
         (Kind::Adapter(threads), Op::Open) => Box::new(AdapterOpen::<A> {
-            ct: sealed::<A>(len),
+            ct: Arc::new(sealed::<A>(len)),
             len,
             out: Vec::with_capacity(len),
             threads,
+            io_thread: false,
+            aead: Default::default(),
+        }),
+        (Kind::AdapterIo(threads), Op::Open) => Box::new(AdapterOpen::<A> {
+            ct: Arc::new(sealed::<A>(len)),
+            len,
+            out: Vec::with_capacity(len),
+            threads,
+            io_thread: true,
             aead: Default::default(),
         }),
         (Kind::RawChunked, Op::Seal) => Box::new(RawChunkedSeal { aead: A::new(&KEY), buf: filler(len) }),
@@ -314,6 +337,7 @@ struct AdapterSeal<A> {
     msg: Vec<u8>,
     out: Option<Vec<u8>>,
     threads: usize,
+    io_thread: bool,
     aead: std::marker::PhantomData<A>,
 }
 
@@ -325,7 +349,13 @@ impl<A: Aead + 'static> Workload for AdapterSeal<A> {
     fn run(&mut self) {
         let mut out = self.out.take().unwrap_or_default();
         out.clear();
-        let mut w = SealWriter::<_, A>::with_key(&KEY, &SALT, CONTEXT, out, self.threads).expect("prefix");
+        let (encryptor, prefix) = Encryptor::<A>::new(&KEY, &SALT, CONTEXT);
+        out.extend_from_slice(&prefix);
+        let mut w = if self.io_thread {
+            SealWriter::with_io_thread(out, encryptor.into_cipher(), self.threads)
+        } else {
+            SealWriter::new(out, encryptor.into_cipher(), self.threads)
+        };
         w.write_all(&self.msg).expect("write");
         let (out, _) = w.finish().expect("finish");
         self.out = Some(out);
@@ -333,11 +363,29 @@ impl<A: Aead + 'static> Workload for AdapterSeal<A> {
 }
 
 struct AdapterOpen<A> {
-    ct: Vec<u8>,
+    ct: Arc<Vec<u8>>,
     len: usize,
     out: Vec<u8>,
     threads: usize,
+    io_thread: bool,
     aead: std::marker::PhantomData<A>,
+}
+
+/// A shared ciphertext read without copying it first (an owned,
+/// `Send + 'static` reader, as `with_io_thread` needs).
+struct Shared {
+    data: Arc<Vec<u8>>,
+    pos: usize,
+}
+
+impl Read for Shared {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let rest = self.data.get(self.pos..).unwrap_or_default();
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.pos += n;
+        Ok(n)
+    }
 }
 
 impl<A: Aead + 'static> Workload for AdapterOpen<A> {
@@ -347,7 +395,15 @@ impl<A: Aead + 'static> Workload for AdapterOpen<A> {
 
     fn run(&mut self) {
         self.out.clear();
-        let mut r = OpenReader::<_, A>::with_key(&KEY, CONTEXT, &self.ct[..], self.threads).expect("prefix");
+        // Per message, as in every ebak workload: HKDF and the commitment.
+        let prefix: [u8; PREFIX_SIZE] = self.ct[..PREFIX_SIZE].try_into().expect("prefix");
+        let cipher = cobblestone::check_prefix::<A>(&KEY, CONTEXT, &prefix).expect("commitment");
+        let inner = Shared { data: Arc::clone(&self.ct), pos: PREFIX_SIZE };
+        let mut r = if self.io_thread {
+            OpenReader::with_io_thread(inner, cipher, self.threads)
+        } else {
+            OpenReader::new(inner, cipher, self.threads)
+        };
         // std's `io::copy` into a `Vec` reads straight into its spare room.
         let n = io::copy(&mut r, &mut self.out).expect("open");
         assert_eq!(n, self.len as u64, "opened length");

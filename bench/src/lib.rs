@@ -161,6 +161,8 @@ mod tests {
                         ebak::Kind::Stream(3),
                         ebak::Kind::Adapter(1),
                         ebak::Kind::Adapter(3),
+                        ebak::Kind::AdapterIo(1),
+                        ebak::Kind::AdapterIo(3),
                         ebak::Kind::RawPlusCopies,
                         ebak::Kind::RawChunked,
                     ] {

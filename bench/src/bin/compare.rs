@@ -212,6 +212,24 @@ fn main() {
                 || ebak::workload(Kind::Adapter(1), backend, op, len),
                 Some(1.8),
             );
+            // The inner stream on its own thread: what it adds over the
+            // caller doing all the I/O, and the total against serial.
+            r.compare(
+                format!("adapters parallel, I/O thread / serial [{}]", backend.name()),
+                format!("adapter_io_serial_{}_{}_64MiB", backend.key(), op.name()),
+                (op, "64MiB"),
+                || ebak::workload(Kind::AdapterIo(0), backend, op, len),
+                || ebak::workload(Kind::Adapter(1), backend, op, len),
+                Some(1.8),
+            );
+            r.compare(
+                format!("adapters parallel, I/O thread / without [{}]", backend.name()),
+                format!("adapter_io_parallel_{}_{}_64MiB", backend.key(), op.name()),
+                (op, "64MiB"),
+                || ebak::workload(Kind::AdapterIo(0), backend, op, len),
+                || ebak::workload(Kind::Adapter(0), backend, op, len),
+                None,
+            );
         }
     }
 

@@ -3,7 +3,8 @@
 //! peak within 2 MiB of each other (the pipeline holds one batch buffer
 //! serial, workers + 2 in parallel, whatever the length). `seal` and
 //! `open` are the one-call functions; `write` and `read` the `SealWriter`
-//! and `OpenReader` adapters fed and drained by `io::copy`.
+//! and `OpenReader` adapters fed and drained by `io::copy`; `write-io` and
+//! `read-io` the same made `with_io_thread`.
 //!
 //! ```sh
 //! cargo run --release -p ebak-bench --bin memory          # the whole table
@@ -24,6 +25,8 @@ use ebak_bench::Backend;
 use ebak_bench::ebak::{CONTEXT, KEY, SALT};
 use ebak_bench::generator::{CiphertextReader, MessageReader};
 use ebak_core::aead::{Aead, AwsLcAes256Gcm, RustCryptoAes256Gcm};
+use ebak_core::chunk::PREFIX_SIZE;
+use ebak_core::cobblestone::{self, Encryptor};
 use ebak_stream::{OpenReader, Options, SealWriter};
 use std::io;
 use std::process::Command;
@@ -61,8 +64,25 @@ fn run<A: Aead + 'static>(op: &str, bytes: u64, threads: usize) -> u64 {
                 .expect("prefix");
             io::copy(&mut r, &mut io::sink()).expect("read")
         }
+        // The same, with the inner stream on its own thread.
+        "write-io" => {
+            let (encryptor, prefix) = Encryptor::<A>::new(&KEY, &SALT, CONTEXT);
+            let mut sink = io::sink();
+            io::Write::write_all(&mut sink, &prefix).expect("prefix");
+            let mut w = SealWriter::<_, A>::with_io_thread(sink, encryptor.into_cipher(), threads);
+            io::copy(&mut MessageReader::new(bytes), &mut w).expect("write");
+            w.finish().expect("finish").1
+        }
+        "read-io" => {
+            let mut inner = CiphertextReader::<A>::new(bytes);
+            let mut prefix = [0u8; PREFIX_SIZE];
+            io::Read::read_exact(&mut inner, &mut prefix).expect("prefix");
+            let cipher = cobblestone::check_prefix::<A>(&KEY, CONTEXT, &prefix).expect("commitment");
+            let mut r = OpenReader::with_io_thread(inner, cipher, threads);
+            io::copy(&mut r, &mut io::sink()).expect("read")
+        }
         other => {
-            eprintln!("memory: --op seal, open, write or read, not {other}");
+            eprintln!("memory: --op seal, open, write, read, write-io or read-io, not {other}");
             std::process::exit(2);
         }
     }
@@ -113,7 +133,7 @@ fn main() {
     let mut worst: i64 = 0;
     let mut line = String::from("RESULT");
     for backend in Backend::ALL {
-        for op in ["seal", "open", "write", "read"] {
+        for op in ["seal", "open", "write", "read", "write-io", "read-io"] {
             for threads in [1, workers] {
                 let (small, _) = measure(op, MIB, threads, backend);
                 let (large, secs) = measure(op, GIB, threads, backend);
