@@ -39,9 +39,16 @@
 //!   caller takes batches back strictly in stream order, so the bytes and
 //!   verdicts are the serial ones. `threads = 1` processes each batch on
 //!   the calling thread, with no thread or channel at all.
+//! - **An I/O thread**, optionally: [`SealWriter::with_io_thread`] and
+//!   [`OpenReader::with_io_thread`] (for an inner stream that is
+//!   `Send + 'static`) move the ciphertext side to a thread of its own in
+//!   parallel mode, so that the caller's thread keeps one copy per byte
+//!   instead of two: that copy is what bounds a parallel stream
+//!   (bench/README.md has the cost model).
 //! - **Memory** is one batch buffer serial, `N + 2` parallel (about
-//!   `(N + 2) x 525 KB`), whatever the input's length, allocated once per
-//!   stream and reused (wiped when the stream is dropped).
+//!   `(N + 2) x 525 KB`, with or without the I/O thread), whatever the
+//!   input's length, allocated once per stream and reused (wiped when the
+//!   stream is dropped).
 //! - **Opening** releases a batch only after its chunks verified, in order,
 //!   and stops at the first chunk that does not: the output holds exactly
 //!   the verified prefix, and the error (class and chunk index) is the one
