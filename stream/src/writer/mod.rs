@@ -3,7 +3,7 @@
 
 use crate::batch::{BATCH_PLAINTEXT_BYTES, Batch};
 use crate::error::{Failure, FailureHandle, SealError};
-use crate::io_thread::{FromIo, SpawnWriter, ToIo, WriterThread, spawn_writer};
+use crate::io_thread::{SpawnWriter, ToIo, WriterThread};
 use crate::io_util::{read_full_vectored, write_all_or_fail};
 use crate::job::Sealing;
 use crate::pipeline::Pipeline;
@@ -13,6 +13,8 @@ use ebak_core::chunk::{CHUNK_SIZE, SALT_SIZE};
 use ebak_core::cobblestone::{self, ChunkCipher, Encryptor};
 use std::fmt;
 use std::io::{self, Read, Write};
+
+mod offload;
 
 type SealBatch = Batch<cobblestone::SealError>;
 
@@ -178,70 +180,6 @@ impl<W: Write, A: Aead + 'static> SealWriter<W, A> {
         let plaintext = batch.released_plaintext(batch.final_len);
         self.written = self.written.saturating_add(plaintext as u64);
         progress(self.written);
-    }
-
-    /// Handles what the I/O thread sent back; `block`: wait for one
-    /// message. Returns a flush result if one came.
-    fn collect(&mut self, block: bool, progress: &mut dyn FnMut(u64)) -> Result<Option<io::Result<()>>, SealError> {
-        let mut flushed = None;
-        loop {
-            let Sink::Thread(t) = &mut self.sink else { return Ok(flushed) };
-            let message = if block && flushed.is_none() {
-                t.recv().ok_or(())
-            } else {
-                match t.try_recv() {
-                    Ok(Some(m)) => Ok(m),
-                    Ok(None) => return Ok(flushed),
-                    Err(()) => Err(()),
-                }
-            };
-            match message {
-                Ok(FromIo::Done(batch)) => {
-                    t.outstanding = t.outstanding.saturating_sub(1);
-                    if self.failure.get().is_none() {
-                        self.count_written(&batch, progress);
-                    }
-                    self.pipeline.recycle(batch);
-                    if block && flushed.is_none() {
-                        return Ok(None);
-                    }
-                }
-                Ok(FromIo::Flushed(r)) => flushed = Some(r),
-                Err(()) => return Err(self.io_thread_gone()),
-            }
-        }
-    }
-
-    /// The I/O thread stopped answering: it can only have panicked (in the
-    /// inner writer). The panic is resumed here, on the caller's thread, as
-    /// it would have happened here without the I/O thread; if there is
-    /// none, the stream fails.
-    fn io_thread_gone(&mut self) -> SealError {
-        if let Sink::Thread(t) = &mut self.sink
-            && let Err(panic) = t.join()
-        {
-            std::panic::resume_unwind(panic);
-        }
-        self.sink = Sink::Gone;
-        self.failure.set(Failure::Worker);
-        Failure::Worker.to_seal_error()
-    }
-
-    /// Moves the inner writer to its own thread, if this writer was made
-    /// with [`SealWriter::with_io_thread`] and its workers have started.
-    fn offload_if_due(&mut self) {
-        if !self.pipeline.started() {
-            return;
-        }
-        let Some(spawn) = self.offload.take() else { return };
-        if let Sink::Local(w) = std::mem::replace(&mut self.sink, Sink::Gone) {
-            self.sink = match spawn(w, self.pipeline.capacity(), self.failure.clone()) {
-                Ok(thread) => Sink::Thread(thread),
-                // No thread: the caller keeps writing, as with `new`.
-                Err(Some(w)) => Sink::Local(w),
-                Err(None) => Sink::Gone,
-            };
-        }
     }
 
     /// Writes out a processed batch (or hands it to the I/O thread), and
@@ -464,45 +402,6 @@ impl<W: Write, A: Aead + 'static> SealWriter<W, A> {
         Ok(self.written)
     }
 
-    /// Waits for the I/O thread to write everything it was given, and takes
-    /// the inner writer back. A panic of the inner writer on that thread is
-    /// resumed here, as it would have happened here without the thread.
-    fn join_io_thread(&mut self, progress: &mut dyn FnMut(u64)) -> Result<(), SealError> {
-        let Sink::Thread(t) = &mut self.sink else { return Ok(()) };
-        let joined = t.join();
-        // The buffers it gave back, and how much it wrote.
-        while self.collect_after_join(progress) {}
-        match joined {
-            Ok(Some(w)) => {
-                self.sink = Sink::Local(w);
-                Ok(())
-            }
-            Ok(None) => {
-                self.sink = Sink::Gone;
-                Err(self.fail(SealError::Io(io::Error::other("the inner writer was lost"))))
-            }
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
-    }
-
-    /// Handles one message from a joined I/O thread; false when none is
-    /// left.
-    fn collect_after_join(&mut self, progress: &mut dyn FnMut(u64)) -> bool {
-        let Sink::Thread(t) = &mut self.sink else { return false };
-        match t.try_recv() {
-            Ok(Some(FromIo::Done(batch))) => {
-                t.outstanding = t.outstanding.saturating_sub(1);
-                if self.failure.get().is_none() {
-                    self.count_written(&batch, progress);
-                }
-                self.pipeline.recycle(batch);
-                true
-            }
-            Ok(Some(FromIo::Flushed(_))) => true,
-            Ok(None) | Err(()) => false,
-        }
-    }
-
     fn into_parts(mut self) -> Option<W> {
         // Dropping the pipeline joins the workers; the buffers are wiped.
         drop(self.current.take());
@@ -510,24 +409,6 @@ impl<W: Write, A: Aead + 'static> SealWriter<W, A> {
             Sink::Local(w) => Some(w),
             _ => None,
         }
-    }
-}
-
-impl<W: Write + Send + 'static, A: Aead + 'static> SealWriter<W, A> {
-    /// As [`SealWriter::new`], and in parallel (`threads` other than 1) the
-    /// inner writer moves to an I/O thread the writer owns once the
-    /// workers start, so that writing the ciphertext overlaps the caller's
-    /// copying of plaintext: the caller's thread then does one copy per
-    /// byte instead of two, which is what bounds a parallel stream (see
-    /// bench/README.md). The thread is joined, and the inner writer taken
-    /// back, by `finish` (or dropped with the writer); `get_ref` is `None`
-    /// meanwhile; `flush` asks the thread to flush. Same bytes, same
-    /// failures.
-    #[must_use]
-    pub fn with_io_thread(inner: W, cipher: ChunkCipher<A>, threads: usize) -> Self {
-        let mut w = Self::new(inner, cipher, threads);
-        w.offload = Some(spawn_writer::<W>);
-        w
     }
 }
 
@@ -574,40 +455,4 @@ impl<W: Write, A: Aead + 'static> Write for SealWriter<W, A> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "test code")]
-mod tests {
-    use super::*;
-    use ebak_core::aead::DefaultAead;
-    use ebak_core::chunk::MAX_CHUNK_COUNT;
-
-    /// The core refuses chunk 2^38; the writer reports that refusal (not an
-    /// I/O error), keeps failing, and never writes the refused batch.
-    #[test]
-    fn the_core_refusing_a_chunk_index_is_a_refusal_not_an_io_error() {
-        for threads in [1, 2] {
-            let cipher = ChunkCipher::<DefaultAead>::raw(&[1; 32], [2; 12]);
-            let mut out = Vec::new();
-            let mut w = SealWriter::new(&mut out, cipher, threads);
-            // The last batch whose chunks all have indices below 2^38.
-            w.pipeline.start_at(MAX_CHUNK_COUNT / crate::BATCH_CHUNKS as u64 - 1);
-            let handle = w.failure_handle();
-            w.write_all(&vec![7u8; BATCH_PLAINTEXT_BYTES]).unwrap();
-            let e = w.finish().unwrap_err();
-            assert!(matches!(e, SealError::Payload(cobblestone::SealError::TooManyChunks)), "{e:?}");
-            assert_eq!(handle.get(), Some(&Failure::Refused(cobblestone::SealError::TooManyChunks)));
-            assert_eq!(out.len(), crate::batch::BATCH_BYTES, "{threads} threads: only the batch below 2^38");
-
-            // Through `Write`: the io::Error carries the refusal.
-            let cipher = ChunkCipher::<DefaultAead>::raw(&[1; 32], [2; 12]);
-            let mut w = SealWriter::new(io::sink(), cipher, threads);
-            w.pipeline.start_at(MAX_CHUNK_COUNT / crate::BATCH_CHUNKS as u64);
-            let e = w.write_all(&vec![7u8; 2 * BATCH_PLAINTEXT_BYTES + 1]).and_then(|()| w.flush()).unwrap_err();
-            assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
-            assert!(matches!(
-                crate::find_error::<SealError>(&e),
-                Some(SealError::Payload(cobblestone::SealError::TooManyChunks))
-            ));
-            assert!(w.write(b"x").is_err(), "a failed writer accepted more");
-        }
-    }
-}
+mod tests;

@@ -3,7 +3,7 @@
 
 use crate::batch::{BATCH_BYTES, Batch};
 use crate::error::{Failure, FailureHandle, OpenError};
-use crate::io_thread::{ReaderStart, ReaderThread, SpawnReader, spawn_reader};
+use crate::io_thread::{ReaderThread, SpawnReader};
 use crate::io_util::{read_full, write_all_vectored};
 use crate::job::Opening;
 use crate::pipeline::Pipeline;
@@ -13,6 +13,8 @@ use ebak_core::chunk::{ENCRYPTED_CHUNK_SIZE, PREFIX_SIZE, TAG_SIZE};
 use ebak_core::cobblestone::{self, ChunkCipher, PayloadError};
 use std::fmt;
 use std::io::{self, BufRead, Read, Write};
+
+mod offload;
 
 type OpenBatch = Batch<PayloadError>;
 
@@ -248,30 +250,6 @@ impl<R: Read, A: Aead + 'static> OpenReader<R, A> {
         }
     }
 
-    /// Moves the inner reader to its own thread, which from now on reads
-    /// ahead and feeds the workers (the workers have just started).
-    fn offload_reading(&mut self) {
-        let Some(spawn) = self.offload.take() else { return };
-        let Some(jobs) = self.pipeline.job_sender() else { return };
-        let Source::Local(inner) = std::mem::replace(&mut self.source, Source::Gone) else { return };
-        let seq = self.pipeline.next_seq();
-        let (allocated, capacity) = (self.pipeline.allocated(), self.pipeline.capacity());
-        match spawn(inner, ReaderStart { jobs, seq, allocated, capacity }) {
-            Ok(thread) => {
-                // The thread reads everything from here on.
-                self.pipeline.submitted_elsewhere();
-                self.input_ended = true;
-                self.source = Source::Thread(thread);
-            }
-            // No thread: the caller's thread goes on reading, as with `new`.
-            Err(Some(inner)) => self.source = Source::Local(inner),
-            Err(None) => {
-                self.failure
-                    .set(Failure::Io { kind: io::ErrorKind::Other, message: "the inner reader was lost".into() });
-            }
-        }
-    }
-
     /// Gives a drained batch's buffer back: to the pipeline, or to the I/O
     /// thread that reads into it.
     fn recycle(&mut self, batch: OpenBatch) {
@@ -279,18 +257,6 @@ impl<R: Read, A: Aead + 'static> OpenReader<R, A> {
             Source::Thread(t) => t.give_back(batch),
             _ => self.pipeline.recycle(batch),
         }
-    }
-
-    /// A batch came back marked as failed: if the I/O thread panicked (in
-    /// the inner reader), the panic is resumed here, as it would have
-    /// happened here without the thread; otherwise a worker failed.
-    fn worker_or_reader_failed(&mut self) -> Stopped {
-        if let Source::Thread(t) = &mut self.source
-            && let Err(panic) = t.join()
-        {
-            std::panic::resume_unwind(panic);
-        }
-        self.fail(Failure::Worker)
     }
 
     /// Makes verified plaintext ready in the current batch, or says the
@@ -434,24 +400,6 @@ impl<R: Read, A: Aead + 'static> OpenReader<R, A> {
                 Err(stopped) => return Err(stopped.into_open_error()),
             }
         }
-    }
-}
-
-impl<R: Read + Send + 'static, A: Aead + 'static> OpenReader<R, A> {
-    /// As [`OpenReader::new`], and in parallel (`threads` other than 1)
-    /// the inner reader moves to an I/O thread the reader owns once the
-    /// workers start, which reads ahead into the free batch buffers and
-    /// feeds the workers, so that reading the ciphertext overlaps the
-    /// caller's copying of plaintext: the caller's thread then does one
-    /// copy per byte instead of two (see bench/README.md). `finish` joins
-    /// the thread and gives the inner reader back; dropping the reader
-    /// stops and joins it (after the read it is in, if any); `get_ref` is
-    /// `None` meanwhile. Same plaintext, same verdicts.
-    #[must_use]
-    pub fn with_io_thread(inner: R, cipher: ChunkCipher<A>, threads: usize) -> Self {
-        let mut r = Self::new(inner, cipher, threads);
-        r.offload = Some(spawn_reader::<R>);
-        r
     }
 }
 
