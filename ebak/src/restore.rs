@@ -128,12 +128,19 @@ pub fn to_tree<R: Read>(mut payload: Payload<R>, staged: &mut StagedTree) -> Res
         (Decoded::Content(c), _) => return after_verifying(payload, ContentError::WrongKind { found: c.kind }),
         (Decoded::Raw, _) => return after_verifying(payload, ContentError::NotEbakContent),
     };
-    let mut decoded =
-        content::decoder(&mut payload, header.compression).map_err(|e| content_read_error(&failure, e))?;
-    let entries = staged.extract(&mut decoded).map_err(|e| blame_payload(&failure, e))?;
-    // What follows tar's end-of-archive marker, and the zstd frame's end.
-    io::copy(&mut decoded, &mut io::sink()).map_err(|e| content_read_error(&failure, e))?;
-    drop(decoded);
+    let decoded = content::decoder(&mut payload, header.compression).map_err(|e| content_read_error(&failure, e))?;
+    let mut body = TarBody::new(decoded);
+    let entries = match staged.extract(&mut body) {
+        Ok(entries) => entries,
+        // content spec 6.7: an archive that ends inside an entry is
+        // malformed, whatever the unpacker made of the short entry.
+        Err(Error::Content(ContentError::Refused { reason: content::Refusal::Unpack(_), .. })) if body.ended => {
+            return Err(failure.get().unwrap_or_else(|| malformed("the archive ends inside an entry")));
+        }
+        Err(e) => return Err(blame_payload(&failure, e)),
+    };
+    body.finish().map_err(|e| blame_body(&failure, e))?;
+    drop(body);
     payload.finish()?;
     Ok(Summary::Tree { entries, compression: header.compression })
 }
@@ -167,8 +174,9 @@ pub fn verify<R: Read>(mut payload: Payload<R>) -> Result<Summary, Error> {
         content::decoder(&mut payload, header.compression).map_err(|e| content_read_error(&failure, e))?;
     let summary = match header.kind {
         Kind::Tar => {
-            let entries = extract::walk(&mut decoded).map_err(|e| blame_payload(&failure, e))?;
-            io::copy(&mut decoded, &mut io::sink()).map_err(|e| content_read_error(&failure, e))?;
+            let mut body = TarBody::new(&mut decoded);
+            let entries = extract::walk(&mut body).map_err(|e| blame_payload(&failure, e))?;
+            body.finish().map_err(|e| blame_body(&failure, e))?;
             Summary::Tree { entries, compression: header.compression }
         }
         Kind::Stream => {
@@ -179,4 +187,75 @@ pub fn verify<R: Read>(mut payload: Payload<R>) -> Result<Summary, Error> {
     drop(decoded);
     payload.finish()?;
     Ok(summary)
+}
+
+fn malformed(detail: &str) -> Error {
+    Error::Content(ContentError::Malformed { detail: detail.into() })
+}
+
+/// A failure of [`TarBody::finish`]: the payload's if it failed, else a
+/// read error of the decoder or the archive's own fault.
+fn blame_body(failure: &PayloadFailure, e: BodyEnd) -> Error {
+    match e {
+        BodyEnd::Read(e) => content_read_error(failure, e),
+        BodyEnd::Malformed(detail) => failure.get().unwrap_or_else(|| malformed(detail)),
+    }
+}
+
+/// Why a tar body did not end as content spec 6.7 says it must.
+enum BodyEnd {
+    /// Reading the rest of the body failed (the decoder, the payload).
+    Read(io::Error),
+    /// No end-of-archive marker, or bytes other than zeros after it.
+    Malformed(&'static str),
+}
+
+/// The tar body as the archive reader consumes it, noting whether the
+/// input ended under it: the archive reader stops, without reading on, at
+/// the first all-zero block (the end-of-archive marker), and takes the end
+/// of its input for the end of the archive too. Content spec 6.7 tells
+/// them apart: an archive MUST end with the marker, and only zero bytes
+/// (the marker's second block, record padding) may follow it.
+struct TarBody<R> {
+    inner: R,
+    /// A read returned 0: the body ended.
+    ended: bool,
+}
+
+impl<R: Read> TarBody<R> {
+    const fn new(inner: R) -> Self {
+        Self { inner, ended: false }
+    }
+
+    /// Called once the archive reader saw the end of the archive: checks
+    /// that it was the marker, and reads the rest of the body (to the end
+    /// of the last compressed frame), which must be zeros.
+    fn finish(&mut self) -> Result<(), BodyEnd> {
+        if self.ended {
+            return Err(BodyEnd::Malformed("the archive has no end-of-archive marker"));
+        }
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match self.inner.read(&mut buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => {
+                    if buf.get(..n).unwrap_or_default().iter().any(|&b| b != 0) {
+                        return Err(BodyEnd::Malformed("bytes other than zeros follow the end of the archive"));
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(BodyEnd::Read(e)),
+            }
+        }
+    }
+}
+
+impl<R: Read> Read for TarBody<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.ended = true;
+        }
+        Ok(n)
+    }
 }
