@@ -452,7 +452,7 @@ const NOTES: &[(&str, Note)] = &[
         },
     ),
     (
-        "TrailingData",
+        "TarTrailingData",
         Note {
             bug_type: "MISSING_STEP",
             description: "Bytes other than zeros after the end-of-archive marker (content spec 6.7).",
