@@ -32,7 +32,12 @@ from harness import Check, Tally, VectorFile
 HERE = Path(__file__).resolve().parent
 VECTORS = HERE.parent
 WORKSPACE = VECTORS.parent
-EBAK_FILES = ("ebak_v1_file_test.json", "ebak_v1_keywrap_test.json", "ebak_v1_recovery_key_test.json")
+EBAK_FILES = (
+    "ebak_v1_file_test.json",
+    "ebak_v1_keywrap_test.json",
+    "ebak_v1_recovery_key_test.json",
+    "ebak_v1_content_test.json",
+)
 WYCHEPROOF_FILE = "c2sp_chunked_encryption_aes_256_gcm_test.json"
 
 
@@ -51,6 +56,9 @@ KINDS = {
     ),
     "ebak-v1-recovery-key": Kind(
         "ebak_v1_recovery_key_test_schema.json", True, checks.check_recovery_key_group, checks.check_recovery_key_test
+    ),
+    "ebak-v1-content": Kind(
+        "ebak_v1_content_test_schema.json", True, checks.check_content_group, checks.check_content_test
     ),
     "Cobblestone-256": Kind(
         "c2sp_chunked_encryption_schema.json", False, checks.check_wycheproof_group, checks.check_wycheproof_test
