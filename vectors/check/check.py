@@ -4,14 +4,15 @@
 Usage:
     python vectors/check/check.py [--wycheproof DIR | --no-wycheproof] [FILE ...]
 
-Without FILE, checks the three files in vectors/ and Wycheproof's
+Without FILE, checks the four files in vectors/ and Wycheproof's
 Cobblestone-256 vectors (c2sp_chunked_encryption_aes_256_gcm_test.json) from
 --wycheproof, $EBAK_WYCHEPROOF_DIR or ../shared/wycheproof beside the
 workspace. Each file's kind is read from its "algorithm". Prints, per file,
 how many vectors of each result (and failure class) it checked, and exits 1
 naming the tcId of every vector it disagrees with (2 on a usage error).
 
-Written from spec/ebak-v1.md and the Cobblestone specification only: see
+Written from spec/ebak-v1.md, spec/ebak-content-v1.md and the Cobblestone
+specification only: see
 vectors/README.md.
 """
 
