@@ -259,3 +259,44 @@ impl<R: Read> Read for TarBody<R> {
         Ok(n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tar body with one file and the end-of-archive marker.
+    fn archive() -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(5);
+        header.set_mode(0o644);
+        builder.append_data(&mut header, "f", &b"hello"[..]).unwrap();
+        builder.into_inner().unwrap()
+    }
+
+    fn walk_and_finish(body: &[u8]) -> Result<u64, String> {
+        let mut body = TarBody::new(body);
+        let n = extract::walk(&mut body).map_err(|e| e.to_string())?;
+        body.finish().map_err(|e| match e {
+            BodyEnd::Read(e) => e.to_string(),
+            BodyEnd::Malformed(m) => m.to_owned(),
+        })?;
+        Ok(n)
+    }
+
+    #[test]
+    fn a_tar_body_must_end_with_the_marker_and_only_zeros_after_it() {
+        let good = archive();
+        assert_eq!(walk_and_finish(&good), Ok(1));
+        let mut padded = good.clone();
+        padded.resize(10240, 0);
+        assert_eq!(walk_and_finish(&padded), Ok(1), "record padding");
+        assert_eq!(walk_and_finish(&good[..good.len() - 512]), Ok(1), "a lone zero block");
+        let unmarked = walk_and_finish(&good[..good.len() - 1024]);
+        assert!(unmarked.unwrap_err().contains("no end-of-archive marker"));
+        assert!(walk_and_finish(b"").unwrap_err().contains("no end-of-archive marker"));
+        let mut junk = good;
+        junk.extend_from_slice(b"junk");
+        assert!(walk_and_finish(&junk).unwrap_err().contains("other than zeros"));
+    }
+}

@@ -257,7 +257,15 @@ fn acceptable(g: &mut Gen) {
     let entries = vec![Entry::file("lone.txt", 0o644, T, b"one zero block\n")];
     let full = tar::archive(&entries);
     let body = full[..full.len() - BLOCK].to_vec();
-    g.tree("a lone zero block at the end", &["LoneZeroBlock", "NoCompression"], Acceptable, NONE, &body, &body, &entries);
+    g.tree(
+        "a lone zero block at the end",
+        &["LoneZeroBlock", "NoCompression"],
+        Acceptable,
+        NONE,
+        &body,
+        &body,
+        &entries,
+    );
     let mut body = full.clone();
     body.resize(10240, 0);
     g.tree("zero padding to a 10240-byte record", &["RecordPadding"], Acceptable, ZSTD, &zst(&body), &body, &entries);
