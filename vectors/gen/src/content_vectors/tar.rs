@@ -116,6 +116,7 @@ pub fn set_checksum(block: &mut [u8; BLOCK]) {
 
 /// A GNU header block with these fields; the checksum set.
 #[must_use]
+#[allow(clippy::too_many_arguments, reason = "one argument per header field, in the block's order")]
 pub fn header(
     name: &[u8],
     mode: u32,
