@@ -117,12 +117,19 @@ pub fn to_tree<R: Read>(mut payload: Payload<R>, staged: &mut StagedTree) -> Res
         (Decoded::Content(c), _) => return after_verifying(payload, ContentError::WrongKind { found: c.kind }),
         (Decoded::Raw, _) => return after_verifying(payload, ContentError::NotEbakContent),
     };
-    let mut decoded =
-        content::decoder(&mut payload, header.compression).map_err(|e| content_read_error(&failure, e))?;
-    let entries = staged.extract(&mut decoded).map_err(|e| blame_payload(&failure, e))?;
-    // What follows tar's end-of-archive marker, and the zstd frame's end.
-    io::copy(&mut decoded, &mut io::sink()).map_err(|e| content_read_error(&failure, e))?;
-    drop(decoded);
+    let decoded = content::decoder(&mut payload, header.compression).map_err(|e| content_read_error(&failure, e))?;
+    let mut body = TarBody::new(decoded);
+    let entries = match staged.extract(&mut body) {
+        Ok(entries) => entries,
+        // content spec 6.7: an archive that ends inside an entry is
+        // malformed, whatever the unpacker made of the short entry.
+        Err(Error::Content(ContentError::Refused { reason: content::Refusal::Unpack(_), .. })) if body.ended => {
+            return Err(failure.get().unwrap_or_else(|| malformed("the archive ends inside an entry")));
+        }
+        Err(e) => return Err(blame_payload(&failure, e)),
+    };
+    body.finish().map_err(|e| blame_body(&failure, e))?;
+    drop(body);
     payload.finish()?;
     Ok(Summary::Tree { entries, compression: header.compression })
 }
@@ -156,8 +163,9 @@ pub fn verify<R: Read>(mut payload: Payload<R>) -> Result<Summary, Error> {
         content::decoder(&mut payload, header.compression).map_err(|e| content_read_error(&failure, e))?;
     let summary = match header.kind {
         Kind::Tar => {
-            let entries = extract::walk(&mut decoded).map_err(|e| blame_payload(&failure, e))?;
-            io::copy(&mut decoded, &mut io::sink()).map_err(|e| content_read_error(&failure, e))?;
+            let mut body = TarBody::new(&mut decoded);
+            let entries = extract::walk(&mut body).map_err(|e| blame_payload(&failure, e))?;
+            body.finish().map_err(|e| blame_body(&failure, e))?;
             Summary::Tree { entries, compression: header.compression }
         }
         Kind::Stream => {
@@ -168,4 +176,116 @@ pub fn verify<R: Read>(mut payload: Payload<R>) -> Result<Summary, Error> {
     drop(decoded);
     payload.finish()?;
     Ok(summary)
+}
+
+fn malformed(detail: &str) -> Error {
+    Error::Content(ContentError::Malformed { detail: detail.into() })
+}
+
+/// A failure of [`TarBody::finish`]: the payload's if it failed, else a
+/// read error of the decoder or the archive's own fault.
+fn blame_body(failure: &PayloadFailure, e: BodyEnd) -> Error {
+    match e {
+        BodyEnd::Read(e) => content_read_error(failure, e),
+        BodyEnd::Malformed(detail) => failure.get().unwrap_or_else(|| malformed(detail)),
+    }
+}
+
+/// Why a tar body did not end as content spec 6.7 says it must.
+enum BodyEnd {
+    /// Reading the rest of the body failed (the decoder, the payload).
+    Read(io::Error),
+    /// No end-of-archive marker, or bytes other than zeros after it.
+    Malformed(&'static str),
+}
+
+/// The tar body as the archive reader consumes it, noting whether the
+/// input ended under it: the archive reader stops, without reading on, at
+/// the first all-zero block (the end-of-archive marker), and takes the end
+/// of its input for the end of the archive too. Content spec 6.7 tells
+/// them apart: an archive MUST end with the marker, and only zero bytes
+/// (the marker's second block, record padding) may follow it.
+struct TarBody<R> {
+    inner: R,
+    /// A read returned 0: the body ended.
+    ended: bool,
+}
+
+impl<R: Read> TarBody<R> {
+    const fn new(inner: R) -> Self {
+        Self { inner, ended: false }
+    }
+
+    /// Called once the archive reader saw the end of the archive: checks
+    /// that it was the marker, and reads the rest of the body (to the end
+    /// of the last compressed frame), which must be zeros.
+    fn finish(&mut self) -> Result<(), BodyEnd> {
+        if self.ended {
+            return Err(BodyEnd::Malformed("the archive has no end-of-archive marker"));
+        }
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match self.inner.read(&mut buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => {
+                    if buf.get(..n).unwrap_or_default().iter().any(|&b| b != 0) {
+                        return Err(BodyEnd::Malformed("bytes other than zeros follow the end of the archive"));
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(BodyEnd::Read(e)),
+            }
+        }
+    }
+}
+
+impl<R: Read> Read for TarBody<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.ended = true;
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tar body with one file and the end-of-archive marker.
+    fn archive() -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(5);
+        header.set_mode(0o644);
+        builder.append_data(&mut header, "f", &b"hello"[..]).unwrap();
+        builder.into_inner().unwrap()
+    }
+
+    fn walk_and_finish(body: &[u8]) -> Result<u64, String> {
+        let mut body = TarBody::new(body);
+        let n = extract::walk(&mut body).map_err(|e| e.to_string())?;
+        body.finish().map_err(|e| match e {
+            BodyEnd::Read(e) => e.to_string(),
+            BodyEnd::Malformed(m) => m.to_owned(),
+        })?;
+        Ok(n)
+    }
+
+    #[test]
+    fn a_tar_body_must_end_with_the_marker_and_only_zeros_after_it() {
+        let good = archive();
+        assert_eq!(walk_and_finish(&good), Ok(1));
+        let mut padded = good.clone();
+        padded.resize(10240, 0);
+        assert_eq!(walk_and_finish(&padded), Ok(1), "record padding");
+        assert_eq!(walk_and_finish(&good[..good.len() - 512]), Ok(1), "a lone zero block");
+        let unmarked = walk_and_finish(&good[..good.len() - 1024]);
+        assert!(unmarked.unwrap_err().contains("no end-of-archive marker"));
+        assert!(walk_and_finish(b"").unwrap_err().contains("no end-of-archive marker"));
+        let mut junk = good;
+        junk.extend_from_slice(b"junk");
+        assert!(walk_and_finish(&junk).unwrap_err().contains("other than zeros"));
+    }
 }

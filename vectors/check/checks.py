@@ -9,12 +9,14 @@ for the tally.
 from __future__ import annotations
 
 import hashlib
+import os
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import cobblestone
+import content
 import ebak
 import recovery_key
 from cobblestone import CobblestoneError
@@ -329,3 +331,99 @@ def check_wycheproof_test(c: Check) -> str | None:
         c.expect(final_ok and final == outcome.chunks[-1], "random access does not find the final chunk")
     c.flag("ValidFinalChunk", not accepted and final_ok, "the final chunk verifying at its index")
     return error.kind if isinstance(error, CobblestoneError) else None
+
+
+def open_payload(key: bytes, context: bytes, data: bytes) -> bytes:
+    """Opens an ebak file with its backup key (spec 6) and returns the payload plaintext."""
+    chunks: list[bytes] = []
+    opener = ebak.FileOpener(ebak.Key(key), context, chunks.append)
+    opener.feed(data)
+    opener.finish()
+    return b"".join(chunks)
+
+
+def compare_listing(c: Check, got: list[dict[str, Any]], want: Any) -> None:
+    """The restored tree against `entries`: the same paths and values; hard links share an inode."""
+    if not isinstance(want, list):
+        c.problem("entries is not a list")
+        return
+    got_paths = [e["path"] for e in got]
+    want_paths = [e.get("path") for e in want]
+    if got_paths != want_paths:
+        c.problem(f"restored paths {got_paths}, the vector lists {want_paths}")
+        return
+    for g, w in zip(got, want):
+        for name, value in w.items():
+            if name == "linkedTo":
+                to = next((e for e in got if e["path"] == value), None)
+                c.expect(to is not None and to.get("ino") == g.get("ino"), f"{w['path']}: not a hard link to {value}")
+            elif g.get(name) != value:
+                c.problem(f"{w['path']}: {name} is {g.get(name)!r}, the vector says {value!r}")
+        extra = set(g) - set(w) - {"ino"}
+        c.expect(not extra, f"{w['path']}: restored {sorted(extra)} that the vector does not list")
+
+
+def check_content_group(group: dict[str, Any], problems: list[str]) -> None:
+    if group.get("type") != "EbakContentTest":
+        problems.append(f"group type {group.get('type')!r}, expected EbakContentTest")
+
+
+def check_content_test(c: Check) -> str | None:
+    """ebak_v1_content_test.json: open the file, then read and restore its content (content spec)."""
+    import tempfile
+    from pathlib import Path
+
+    key = c.need_hex("key")
+    context = c.need_hex("context")
+    if c.has("file") == c.has("fileZlib"):
+        c.problem("exactly one of file and fileZlib must be given")
+    data = c.hex("file") if c.has("file") else c.zlib_hex("fileZlib")
+    data = data if data is not None else b""
+    c.equal("fileLength", len(data))
+    c.expect(c.has("fileZlib") == (len(data) > 4096), "files longer than 4096 bytes, and only they, use fileZlib")
+    try:
+        payload = open_payload(key, context, data)
+    except (ebak.OpenError, cobblestone.CobblestoneError) as e:
+        c.problem(f"the file does not open: {e}")
+        return None
+    c.equal("payloadLength", len(payload))
+    c.equal("payloadSha256", hashlib.sha256(payload).hexdigest())
+
+    error: content.ContentError | None = None
+    parsed: content.Content | None = None
+    body: bytes | None = None
+    got: list[dict[str, Any]] | None = None
+    try:
+        parsed = content.parse_content(payload)
+        if parsed.kind != "raw":
+            body = content.decompress(parsed)
+        if parsed.kind == "tar":
+            assert body is not None
+            with tempfile.TemporaryDirectory() as tmp:
+                root = Path(tmp) / "target"
+                root.mkdir()
+                try:
+                    content.restore_tree(body, root)
+                    got = content.listing(root)
+                finally:
+                    for dirpath, _, _ in os.walk(root):
+                        os.chmod(dirpath, 0o700)
+    except content.ContentError as e:
+        error = e
+    check_verdict(c, error, None)
+    cls = error.cls if error else None
+    c.equal_if(cls is not None, "failureClass", cls, "for an accepted vector")
+    kind = parsed.kind if parsed else None
+    c.equal_if(kind is not None, "contentKind", kind, "when the content header does not decode")
+    compression = parsed.compression if parsed else None
+    c.equal_if(compression is not None, "compression", compression, "without a tar or stream content header")
+    c.equal_if(body is not None, "bodyLength", len(body) if body is not None else None, "when the body does not decompress")
+    c.equal_if(body is not None, "bodySha256", hashlib.sha256(body).hexdigest() if body is not None else None, "when the body does not decompress")
+    if got is not None:
+        compare_listing(c, got, c.need("entries"))
+    else:
+        c.absent("entries", "unless a tree restores")
+    c.flag("RawPayload", kind == "raw", "a payload without the content header")
+    c.flag("StreamKind", kind == "stream", "a stream")
+    c.flag("NoCompression", compression == "none" and error is None and kind != "raw", "an accepted body stored uncompressed")
+    return cls

@@ -23,6 +23,7 @@ STAGE_ORDER = (
     "HeaderParse", "KdfLimits", "NoSlotOpens", "HeaderMac", "Commitment", "Payload",
     "InvalidCharacter", "TooShort", "TooLong",
     "KeySize", "Truncated", "Commitment", "Chunk",
+    "Unsupported", "Malformed", "Refused",
 )  # fmt: skip
 
 

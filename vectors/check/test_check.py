@@ -25,6 +25,7 @@ from typing import Any
 
 import check
 import cobblestone
+import content
 import ebak
 
 HERE = Path(__file__).resolve().parent
@@ -40,6 +41,7 @@ FILES = {
     "file": check.VECTORS / "ebak_v1_file_test.json",
     "keywrap": check.VECTORS / "ebak_v1_keywrap_test.json",
     "recovery": check.VECTORS / "ebak_v1_recovery_key_test.json",
+    "content": check.VECTORS / "ebak_v1_content_test.json",
     "wycheproof": WYCHEPROOF / check.WYCHEPROOF_FILE,
 }
 _cache: dict[str, dict[str, Any]] = {}
@@ -150,6 +152,23 @@ MUTATIONS: list[tuple[str, int, str, Callable[[dict[str, Any]], None]]] = [
         set_field("error", {"kind": "InvalidCharacter", "character": "x", "position": 3}),
     ),
     ("recovery", 16, "the error kind", set_field("error", {"kind": "TooLong", "extra": 1})),
+    ("content", 1, "a file's content hash", lambda t: t["entries"][1].__setitem__("sha256", "00" * 32)),
+    ("content", 1, "a directory's mode", lambda t: t["entries"][0].__setitem__("mode", 0o700)),
+    ("content", 1, "a file's time", lambda t: t["entries"][4].__setitem__("mtime", 1_700_000_005)),
+    ("content", 1, "an entry missing from the listing", lambda t: t["entries"].pop(3)),
+    ("content", 1, "a symlink's target", lambda t: t["entries"][5].__setitem__("target", "hello")),
+    ("content", 1, "a valid tree called invalid", both(set_field("result", "invalid"), set_field("failureClass", "Refused"), drop("entries"))),
+    ("content", 1, "a file byte", flip_field("file", 100)),
+    ("content", 3, "a long name", lambda t: t["entries"][1].__setitem__("path", t["entries"][1]["path"][:-1])),
+    ("content", 6, "an absolute symlink target", lambda t: t["entries"][1].__setitem__("target", "/etc/shadow")),
+    ("content", 9, "a stream's hash", flip_field("bodySha256")),
+    ("content", 13, "raw data called a stream", set_field("contentKind", "stream")),
+    ("content", 19, "a PAX-named file's time", lambda t: t["entries"][1].__setitem__("mtime", 1)),
+    ("content", 26, "a hard link to the wrong file", lambda t: t["entries"][2].__setitem__("linkedTo", "hl")),
+    ("content", 32, "Unsupported called Malformed", set_field("failureClass", "Malformed")),
+    ("content", 57, "Malformed called Refused", set_field("failureClass", "Refused")),
+    ("content", 62, "Refused called Malformed", set_field("failureClass", "Malformed")),
+    ("content", 81, "a write through a symlink called valid", both(set_field("result", "valid"), drop("failureClass"))),
     ("wycheproof", 3, "aeadKey", flip_field("aeadKey")),
     ("wycheproof", 12, "the PartialPlaintext length", set_field("msgLength", 16383)),
     ("wycheproof", 15, "ValidFinalChunk missing", drop_flag("ValidFinalChunk")),
@@ -311,6 +330,98 @@ class Parsing(unittest.TestCase):
         with self.assertRaises(ebak.OpenError) as e:
             ebak.check_kdf_limits([slot, ebak.PasswordSlot(bytes(16), 8, 1, 1, bytes(104), bytes(28))])
         self.assertEqual(e.exception.stage, ebak.KDF_LIMITS)
+
+
+def tar_header(name: bytes, typeflag: bytes, size: int = 0, link: bytes = b"") -> bytes:
+    """A GNU header block (content spec 6.4), for the restorer's tests."""
+    b = bytearray(512)
+    b[: len(name)] = name
+    b[100:108] = b"0000644\x00"
+    b[108:116] = b"0001750\x00"
+    b[116:124] = b"0001750\x00"
+    b[124:136] = b"%011o\x00" % size
+    b[136:148] = b"%011o\x00" % 1_700_000_000
+    b[156:157] = typeflag
+    b[157 : 157 + len(link)] = link
+    b[257:265] = b"ustar  \x00"
+    b[148:156] = b" " * 8
+    b[148:156] = b"%07o\x00" % sum(b)
+    return bytes(b)
+
+
+def tar(*members: tuple[bytes, bytes, bytes, bytes]) -> bytes:
+    out = b""
+    for name, typeflag, data, link in members:
+        out += tar_header(name, typeflag, len(data), link) + data + bytes(-len(data) % 512)
+    return out + bytes(1024)
+
+
+class ContentReader(unittest.TestCase):
+    """content.py itself, on archives made here."""
+
+    def restore(self, body: bytes) -> tuple[Path, content.ContentError | None]:
+        tmp = Path(tempfile.mkdtemp())
+        self.addCleanup(lambda: subprocess.run(["rm", "-rf", str(tmp)], check=False))
+        root = tmp / "target"
+        root.mkdir()
+        try:
+            content.restore_tree(body, root)
+        except content.ContentError as e:
+            return tmp, e
+        return tmp, None
+
+    def test_a_plain_archive_restores(self) -> None:
+        tmp, error = self.restore(tar((b"d", b"5", b"", b""), (b"d/f", b"0", b"hello", b""), (b"d/s", b"2", b"", b"../../x")))
+        self.assertIsNone(error)
+        self.assertEqual((tmp / "target/d/f").read_bytes(), b"hello")
+        self.assertEqual(os.readlink(tmp / "target/d/s"), "../../x")
+
+    def test_nothing_is_written_through_a_symlink_or_outside(self) -> None:
+        for members, why in [
+            (((b"out", b"2", b"", b".."), (b"out/escaped", b"0", b"x", b"")), "through a symlink"),
+            (((b"../escaped", b"0", b"x", b""),), "with .."),
+            (((b"/tmp/ebak-check-escaped", b"0", b"x", b""),), "absolute"),
+            (((b"h", b"1", b"", b"../escaped"),), "a hard link out"),
+        ]:
+            with self.subTest(why):
+                tmp, error = self.restore(tar(*members))
+                self.assertEqual(error.cls if error else None, content.REFUSED)
+                self.assertFalse((tmp / "escaped").exists())
+        self.assertFalse(Path("/tmp/ebak-check-escaped").exists())
+
+    def test_structure_faults_are_malformed(self) -> None:
+        good = tar((b"f", b"0", b"data", b""))
+        for body, why in [
+            (good[:-1024], "no end marker"),
+            (good + b"x", "bytes after the end"),
+            (good[:600], "cut inside the data"),
+            (good[:1] + bytes([good[1] ^ 1]) + good[2:], "a bad checksum"),
+            (tar((b"././@LongLink", b"L", b"a\x00", b"")), "a long name record with no entry"),
+        ]:
+            with self.subTest(why):
+                _, error = self.restore(body)
+                self.assertEqual(error.cls if error else None, content.MALFORMED)
+
+    def test_content_header_and_zstd_framing(self) -> None:
+        self.assertEqual(content.parse_content(b"ebakcli").kind, "raw")
+        with self.assertRaises(content.ContentError) as e:
+            content.parse_content(b"ebakcli1\x05\x00")
+        self.assertEqual(e.exception.cls, content.UNSUPPORTED)
+        frame = bytes.fromhex("28b52ffd") + bytes([0x00, 0x50]) + (1 | (3 << 3)).to_bytes(3, "little") + b"abc"
+        self.assertEqual(content.zstd_decompress(frame + frame), b"abcabc")
+        for body in (b"", frame + b"\x00", frame[:-1]):
+            with self.assertRaises(content.ContentError) as e:
+                content.zstd_decompress(body)
+            self.assertEqual(e.exception.cls, content.MALFORMED)
+
+    def test_numbers(self) -> None:
+        self.assertEqual(content.number(b"0000644\x00", "mode"), 0o644)
+        self.assertEqual(content.number(b"  100644", "mode"), 0o100644)
+        self.assertEqual(content.number(b"\x80" + bytes(10) + b"\x05", "size"), 5)
+        self.assertLess(content.number(b"\xff" * 12, "size"), 0)
+        for bad in (b"\x00" * 8, b"0000x44\x00", b"        "):
+            with self.assertRaises(content.ContentError):
+                content.number(bad, "mode")
 
 
 if __name__ == "__main__":

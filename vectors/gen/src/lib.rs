@@ -19,6 +19,7 @@
     reason = "generator over fixed inputs: a failed expectation is a bug in the generator, reported by a panic"
 )]
 
+pub mod content_vectors;
 pub mod file_vectors;
 pub mod keywrap_vectors;
 pub mod model;
@@ -35,6 +36,8 @@ pub const FILE_VECTORS: &str = "ebak_v1_file_test.json";
 /// See [`FILE_VECTORS`].
 pub const KEYWRAP_VECTORS: &str = "ebak_v1_keywrap_test.json";
 /// See [`FILE_VECTORS`].
+pub const CONTENT_VECTORS: &str = "ebak_v1_content_test.json";
+/// See [`FILE_VECTORS`].
 pub const RECOVERY_KEY_VECTORS: &str = "ebak_v1_recovery_key_test.json";
 
 /// Every vector file: its name and its JSON text (pretty-printed, with a
@@ -45,5 +48,6 @@ pub fn generate_all() -> Vec<(&'static str, String)> {
         (FILE_VECTORS, model::to_json(&file_vectors::generate())),
         (KEYWRAP_VECTORS, model::to_json(&keywrap_vectors::generate())),
         (RECOVERY_KEY_VECTORS, model::to_json(&recovery_key_vectors::generate())),
+        (CONTENT_VECTORS, model::to_json(&content_vectors::generate())),
     ]
 }

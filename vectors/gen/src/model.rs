@@ -339,3 +339,80 @@ pub fn assemble<T>(
         test_groups: vec![group],
     }
 }
+
+/// One entry of a restored tree's listing (`ebak_v1_content_test.json`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListingEntry {
+    /// The path under the target, `/`-separated.
+    pub path: String,
+    /// `file`, `directory` or `symlink`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Permission bits, `mode & 0o7777` (files and directories).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<u32>,
+    /// Modification time, seconds (files and directories).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mtime: Option<u64>,
+    /// Length (files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// SHA-256 of the content (files, hex).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// The symlink's target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// A hard link: the path of the file it is a link to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linked_to: Option<String>,
+}
+
+/// One content test (`ebak_v1_content_test.json`).
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContentTest {
+    /// Test id, from 1.
+    pub tc_id: usize,
+    /// What the test is.
+    pub comment: String,
+    /// The backup key (hex): every file opens with it.
+    pub key: String,
+    /// The application context (hex).
+    pub context: String,
+    /// The file (hex).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// The file, zlib-compressed (hex).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_zlib: Option<String>,
+    /// The file's length.
+    pub file_length: usize,
+    /// The payload plaintext's length.
+    pub payload_length: usize,
+    /// Its SHA-256 (hex).
+    pub payload_sha256: String,
+    /// `tar`, `stream` or `raw`, when the content header decodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_kind: Option<&'static str>,
+    /// `none` or `zstd`, for tar and stream content whose header decodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compression: Option<&'static str>,
+    /// The decompressed body's length, when it decompresses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_length: Option<usize>,
+    /// Its SHA-256 (hex).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_sha256: Option<String>,
+    /// The restored tree (valid and acceptable tar content).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entries: Option<Vec<ListingEntry>>,
+    /// valid, acceptable or invalid.
+    pub result: Option<TestResult>,
+    /// The class that must reject it (invalid only): content spec 8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_class: Option<&'static str>,
+    /// Flags (names of notes).
+    pub flags: Vec<&'static str>,
+}

@@ -25,6 +25,7 @@ const FILES: &[(&str, &str, &str, &str)] = &[
     ("ebak_v1_file_test.json", "ebak_v1_file_test_schema.json", "backupKey", "failureStage"),
     ("ebak_v1_keywrap_test.json", "ebak_v1_keywrap_test_schema.json", "kek", "failureStage"),
     ("ebak_v1_recovery_key_test.json", "ebak_v1_recovery_key_test_schema.json", "formatted", "error"),
+    ("ebak_v1_content_test.json", "ebak_v1_content_test_schema.json", "entries", "failureClass"),
 ];
 
 fn read(path: &std::path::Path) -> Value {

@@ -97,7 +97,10 @@ impl Tally {
                 *self.by_result.entry(result).or_default() += 1;
                 // The stage that rejects an invalid vector (or, for 64-digit
                 // keys, the kind of error).
-                let stage = t.get("failureStage").or_else(|| t.get("error").and_then(|e| e.get("kind")));
+                let stage = t
+                    .get("failureStage")
+                    .or_else(|| t.get("failureClass"))
+                    .or_else(|| t.get("error").and_then(|e| e.get("kind")));
                 if let Some(stage) = stage.and_then(Value::as_str) {
                     *self.by_stage.entry(stage.to_owned()).or_default() += 1;
                 }
