@@ -205,3 +205,10 @@ impl ServerKeys {
 pub fn upload_is_valid(upload: &[u8; REGISTRATION_UPLOAD_SIZE]) -> bool {
     RegistrationUpload::<Suite>::deserialize(upload).is_ok()
 }
+
+/// Spec 6.3: whether a KE1 is well formed (its elements valid), checked
+/// before a guess is counted, so that garbage spends no guess.
+#[must_use]
+pub fn ke1_is_valid(request: &[u8; KE1_SIZE]) -> bool {
+    CredentialRequest::<Suite>::deserialize(request).is_ok()
+}

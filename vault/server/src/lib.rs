@@ -11,3 +11,6 @@
 //! - [`http`]: the HTTP/1.1 server: routes, size limits, timeouts, rate
 //!   limits, structured logs.
 pub mod storage;
+pub mod keyfile;
+pub mod service;
+pub mod http;
