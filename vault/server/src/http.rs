@@ -147,11 +147,8 @@ async fn answer_inner(
         return text(405, "only POST");
     }
     // Spec 8: refuse an announced oversized body before reading it.
-    let announced = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let announced =
+        request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if announced.is_some_and(|n| n > u64::try_from(config.max_body).unwrap_or(u64::MAX)) {
         return text(413, &format!("request body over {} bytes", config.max_body));
     }

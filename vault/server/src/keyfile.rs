@@ -130,10 +130,10 @@ impl KeySets {
         let mut sets = Vec::new();
         let mut created = Vec::new();
         for (i, entry) in list.iter().enumerate() {
-            let hex = entry.get("secret").and_then(Value::as_str).ok_or_else(|| bad(format!("key set {i}: no secret")))?;
-            let bytes = Zeroizing::new(
-                unhex_vec(hex).ok_or_else(|| bad(format!("key set {i}: the secret is not hex")))?,
-            );
+            let hex =
+                entry.get("secret").and_then(Value::as_str).ok_or_else(|| bad(format!("key set {i}: no secret")))?;
+            let bytes =
+                Zeroizing::new(unhex_vec(hex).ok_or_else(|| bad(format!("key set {i}: the secret is not hex")))?);
             let keys = ServerKeys::from_secret_bytes(&bytes).map_err(|e| bad(format!("key set {i}: {e}")))?;
             if keys.public().vault_id != vault_id {
                 return Err(bad(format!("key set {i} belongs to another vault")));
@@ -210,4 +210,3 @@ fn unhex_vec(text: &str) -> Option<Vec<u8>> {
         .map(|pair| core::str::from_utf8(pair).ok().and_then(|p| u8::from_str_radix(p, 16).ok()))
         .collect()
 }
-

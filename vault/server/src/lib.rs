@@ -10,7 +10,7 @@
 //!   key sets (no I/O of its own: the HTTP layer and the tests call it);
 //! - [`http`]: the HTTP/1.1 server: routes, size limits, timeouts, rate
 //!   limits, structured logs.
-pub mod storage;
+pub mod http;
 pub mod keyfile;
 pub mod service;
-pub mod http;
+pub mod storage;

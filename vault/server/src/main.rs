@@ -167,7 +167,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                         _ = term.recv() => {}
                     }
                 };
-                http::serve(listener, vault, http_config, Duration::from_secs((session_timeout / 2).max(1)), shutdown).await?;
+                http::serve(listener, vault, http_config, Duration::from_secs((session_timeout / 2).max(1)), shutdown)
+                    .await?;
                 log(serde_json::json!({"ts": unix_now(), "event": "stopped"}));
                 Ok::<_, Box<dyn std::error::Error>>(())
             })

@@ -7,7 +7,7 @@
 //! commits, and only then is anything derived from the record computed.
 
 use crate::keyfile::KeySets;
-use crate::storage::{Account, Guess, Record, Storage, StorageError, Tombstone, LIFETIME_GUESS_BUDGET};
+use crate::storage::{Account, Guess, LIFETIME_GUESS_BUDGET, Record, Storage, StorageError, Tombstone};
 use ebak_vault_proto::keys::ServerKeys;
 use ebak_vault_proto::msg::{
     AccountState, Action, ChangeStarted, KeysAnswer, LoginStarted, MessageType, Outcome, PasswordChanged, Recovered,
@@ -100,7 +100,10 @@ pub struct Vault {
 
 impl std::fmt::Debug for Vault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Vault").field("vault_id", &self.keys.vault_id()).field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Vault")
+            .field("vault_id", &self.keys.vault_id())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -113,13 +116,7 @@ impl Vault {
     /// A vault over `storage` with `keys`.
     #[must_use]
     pub fn new(keys: KeySets, storage: Arc<dyn Storage>, config: Config) -> Self {
-        Self {
-            keys,
-            storage,
-            sessions: Mutex::new(HashMap::new()),
-            account_starts: Mutex::new(HashMap::new()),
-            config,
-        }
+        Self { keys, storage, sessions: Mutex::new(HashMap::new()), account_starts: Mutex::new(HashMap::new()), config }
     }
 
     /// The key sets.
@@ -142,10 +139,7 @@ impl Vault {
     /// The store failed.
     pub fn sweep(&self, now: u64) -> Result<u64, StorageError> {
         self.sessions.lock().unwrap_or_else(PoisonError::into_inner).retain(|_, s| s.expires > now);
-        self.account_starts
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .retain(|_, (minute, _)| *minute >= now / 60);
+        self.account_starts.lock().unwrap_or_else(PoisonError::into_inner).retain(|_, (minute, _)| *minute >= now / 60);
         self.storage.sweep(now, self.config.session_timeout)
     }
 
@@ -184,7 +178,14 @@ impl Vault {
         }
     }
 
-    fn signed(keys: &ServerKeys, request: &[u8], ty: MessageType, outcome: Outcome, body: Vec<u8>, event: &mut Event) -> Reply {
+    fn signed(
+        keys: &ServerKeys,
+        request: &[u8],
+        ty: MessageType,
+        outcome: Outcome,
+        body: Vec<u8>,
+        event: &mut Event,
+    ) -> Reply {
         event.outcome = match outcome {
             Outcome::Ok => "ok",
             Outcome::LoginFailed => "login failed",
@@ -235,7 +236,10 @@ impl Vault {
         })
     }
 
-    #[allow(clippy::too_many_lines, reason = "one arm per request type, each short; split it and the order is harder to read")]
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one arm per request type, each short; split it and the order is harder to read"
+    )]
     fn dispatch(&self, request: Request, bytes: &[u8], now: u64, event: &mut Event) -> Result<Reply, StorageError> {
         let ty = request.message_type();
         let timeout = self.config.session_timeout;
@@ -244,7 +248,11 @@ impl Vault {
                 let (_, keys) = self.keys.current();
                 if keys.public().key_id() != key_id {
                     event.outcome = "not the current key set";
-                    return Ok(Reply::text(409, "registration needs the vault's current key set (GET its keys)", event.clone()));
+                    return Ok(Reply::text(
+                        409,
+                        "registration needs the vault's current key set (GET its keys)",
+                        event.clone(),
+                    ));
                 }
                 let Some(id) = random_id() else { return Ok(Reply::text(500, "no randomness", event.clone())) };
                 let account = AccountId(id);
@@ -307,7 +315,11 @@ impl Vault {
                 }
                 if !self.account_rate_ok(&account, now) {
                     event.outcome = "account rate limited";
-                    return Ok(Reply::text(429, "too many login attempts on this account; wait a minute", event.clone()));
+                    return Ok(Reply::text(
+                        429,
+                        "too many login attempts on this account; wait a minute",
+                        event.clone(),
+                    ));
                 }
                 // Spec 6.3: the guess is counted, durably, before anything
                 // derived from the record exists.
@@ -335,15 +347,29 @@ impl Vault {
                 let Some(id) = random_id() else { return Ok(Reply::text(500, "no randomness", event.clone())) };
                 let session = SessionId(id);
                 let phase = Phase::Login(record.map(|_| state));
-                self.sessions
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .insert(session, Session { account, version, generation, phase, expires: now.saturating_add(timeout) });
-                Ok(Self::signed(keys, bytes, ty, Outcome::Ok, LoginStarted { session, response: ke2 }.to_bytes(), event))
+                self.sessions.lock().unwrap_or_else(PoisonError::into_inner).insert(
+                    session,
+                    Session { account, version, generation, phase, expires: now.saturating_add(timeout) },
+                );
+                Ok(Self::signed(
+                    keys,
+                    bytes,
+                    ty,
+                    Outcome::Ok,
+                    LoginStarted { session, response: ke2 }.to_bytes(),
+                    event,
+                ))
             }
             Request::LoginFinish { session, finalization, action } => {
                 let Some(s) = self.take_session(&session, now) else {
-                    return Ok(Self::signed(self.keys.current().1, bytes, ty, Outcome::UnknownSession, Vec::new(), event));
+                    return Ok(Self::signed(
+                        self.keys.current().1,
+                        bytes,
+                        ty,
+                        Outcome::UnknownSession,
+                        Vec::new(),
+                        event,
+                    ));
                 };
                 event.account = Some(s.account);
                 let keys = self.keys.generation(s.generation).unwrap_or(self.keys.current().1);
@@ -383,9 +409,14 @@ impl Vault {
                     Action::ChangePassword(registration) => {
                         let (new_generation, new_keys) = self.keys.current();
                         let new_version = s.version.saturating_add(1);
-                        let Ok(response) = new_keys.registration_response(&s.account, new_version, &registration) else {
+                        let Ok(response) = new_keys.registration_response(&s.account, new_version, &registration)
+                        else {
                             event.outcome = "malformed";
-                            return Ok(Reply::text(400, "malformed request: invalid registration request", event.clone()));
+                            return Ok(Reply::text(
+                                400,
+                                "malformed request: invalid registration request",
+                                event.clone(),
+                            ));
                         };
                         let body = ChangeStarted { version: new_version, keys: *new_keys.public(), response };
                         self.sessions.lock().unwrap_or_else(PoisonError::into_inner).insert(
@@ -402,7 +433,14 @@ impl Vault {
             }
             Request::LoginAbort { session } => {
                 let Some(s) = self.take_session(&session, now) else {
-                    return Ok(Self::signed(self.keys.current().1, bytes, ty, Outcome::UnknownSession, Vec::new(), event));
+                    return Ok(Self::signed(
+                        self.keys.current().1,
+                        bytes,
+                        ty,
+                        Outcome::UnknownSession,
+                        Vec::new(),
+                        event,
+                    ));
                 };
                 event.account = Some(s.account);
                 let keys = self.keys.generation(s.generation).unwrap_or(self.keys.current().1);
@@ -413,7 +451,14 @@ impl Vault {
             }
             Request::PasswordFinish { session, upload, wrapped_key } => {
                 let Some(s) = self.take_session(&session, now) else {
-                    return Ok(Self::signed(self.keys.current().1, bytes, ty, Outcome::UnknownSession, Vec::new(), event));
+                    return Ok(Self::signed(
+                        self.keys.current().1,
+                        bytes,
+                        ty,
+                        Outcome::UnknownSession,
+                        Vec::new(),
+                        event,
+                    ));
                 };
                 event.account = Some(s.account);
                 let keys = self.keys.generation(s.generation).unwrap_or(self.keys.current().1);
@@ -425,7 +470,14 @@ impl Vault {
                     return Ok(Reply::text(400, "malformed request: invalid registration record", event.clone()));
                 }
                 if self.storage.replace(&s.account, s.version, new_generation, &upload, &wrapped_key)? {
-                    Ok(Self::signed(keys, bytes, ty, Outcome::Ok, PasswordChanged { version: new_version }.to_bytes(), event))
+                    Ok(Self::signed(
+                        keys,
+                        bytes,
+                        ty,
+                        Outcome::Ok,
+                        PasswordChanged { version: new_version }.to_bytes(),
+                        event,
+                    ))
                 } else {
                     let outcome = self.conflict_or_gone(&s.account)?;
                     Ok(Self::signed(keys, bytes, ty, outcome, Vec::new(), event))
@@ -440,7 +492,11 @@ impl Vault {
                     Account::Live(r) => Status {
                         state: AccountState::Live,
                         guess_limit: r.guess_limit,
-                        guesses_left: if r.lifetime_used >= r.lifetime_budget { 0 } else { r.guess_limit.saturating_sub(r.used) },
+                        guesses_left: if r.lifetime_used >= r.lifetime_budget {
+                            0
+                        } else {
+                            r.guess_limit.saturating_sub(r.used)
+                        },
                         lifetime_left: r.lifetime_budget.saturating_sub(r.lifetime_used),
                         version: r.version,
                     },
