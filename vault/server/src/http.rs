@@ -34,6 +34,8 @@ pub struct HttpConfig {
     pub ip_burst: u32,
     /// Connections served at once; more wait in the kernel's backlog.
     pub max_connections: usize,
+    /// Write the JSON log lines (stderr).
+    pub log: bool,
 }
 
 impl Default for HttpConfig {
@@ -45,6 +47,7 @@ impl Default for HttpConfig {
             ip_rate: 20,
             ip_burst: 60,
             max_connections: 1024,
+            log: true,
         }
     }
 }
@@ -129,7 +132,9 @@ async fn answer(shared: Arc<Shared>, peer: SocketAddr, request: Request<Incoming
             map.insert("detail".into(), d.into());
         }
     }
-    log(line);
+    if shared.config.log {
+        log(line);
+    }
     respond(status, binary, body)
 }
 

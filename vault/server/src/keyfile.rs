@@ -202,7 +202,7 @@ impl KeySets {
 }
 
 fn unhex_vec(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     text.as_bytes()

@@ -20,7 +20,7 @@ const TIMEOUT: u64 = 60;
 
 fn granted(g: Guess) -> ebak_vault::storage::Record {
     match g {
-        Guess::Granted(r) => r,
+        Guess::Granted(r) => *r,
         other => panic!("expected a granted guess, got {other:?}"),
     }
 }

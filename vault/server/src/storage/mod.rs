@@ -86,7 +86,7 @@ pub enum Tombstone {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Account {
     /// A record.
-    Live(Record),
+    Live(Box<Record>),
     /// Erased; the name stays taken.
     Gone(Tombstone),
     /// Nothing.
@@ -98,7 +98,7 @@ pub enum Account {
 pub enum Guess {
     /// The counter was incremented (durably); evaluate against this record
     /// (its counters are after the increment).
-    Granted(Record),
+    Granted(Box<Record>),
     /// A live record with no guess left; nothing was incremented. If its
     /// last guess was older than the session timeout, the record was
     /// destroyed by this call (`destroyed` is then true).

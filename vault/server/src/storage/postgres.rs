@@ -149,7 +149,7 @@ impl Storage for PostgresStorage {
                 )
                 .map_err(|e| err(&e))?;
             if let Some(row) = granted {
-                return record(&row).map(Guess::Granted);
+                return record(&row).map(|r| Guess::Granted(Box::new(r)));
             }
             let destroyed = c
                 .execute(
@@ -264,7 +264,7 @@ impl Storage for PostgresStorage {
                         get_int(9)?,
                         get_int(10)?,
                     )
-                    .map(Account::Live)
+                    .map(|r| Account::Live(Box::new(r)))
                 }
                 None => Err(StorageError(format!("damaged row: state {state}"))),
             }

@@ -141,7 +141,7 @@ impl Storage for SqliteStorage {
                 .optional()
                 .map_err(|e| err(&e))?;
             if let Some(r) = granted {
-                return r.map(Guess::Granted);
+                return r.map(|r| Guess::Granted(Box::new(r)));
             }
             // Spec 6.3: exhausted and no login on it can still finish: destroy.
             let destroyed = c
@@ -244,7 +244,7 @@ impl Storage for SqliteStorage {
                         record,
                     )
                     .map_err(|e| err(&e))?
-                    .map(Account::Live),
+                    .map(|r| Account::Live(Box::new(r))),
                 None => Err(StorageError(format!("damaged row: state {state}"))),
             }
         })

@@ -33,7 +33,10 @@ pub fn postgres_url() -> Option<String> {
 
 /// Both engines, fresh: SQLite in a temporary directory (kept alive by
 /// the returned guard), PostgreSQL on the test server.
-pub fn engines(connections: usize) -> (Vec<(&'static str, Arc<dyn Storage>)>, tempfile::TempDir) {
+/// Named engines.
+pub type Engines = Vec<(&'static str, Arc<dyn Storage>)>;
+
+pub fn engines(connections: usize) -> (Engines, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = SqliteStorage::open(&dir.path().join("vault.sqlite"), connections).unwrap();
     let mut out: Vec<(&'static str, Arc<dyn Storage>)> = vec![("sqlite", Arc::new(sqlite))];
