@@ -13,7 +13,7 @@
 //! - [`password`]: type 0x01, the backup key wrapped under a password
 //!   (spec 4.3);
 //! - [`vault`]: type 0x02, where the backup key can be had: a backup key
-//!   vault and an account on it (spec 4.4). It holds no secret; at the
+//!   vault and an account on it (spec 4.6). It holds no secret; at the
 //!   header level it is an [`OtherSlot`] (a header is valid whatever its
 //!   body holds), decoded by [`VaultSlot::from_slot`] when it is used.
 
@@ -34,7 +34,7 @@ pub use vault::{VaultSlot, VaultSlotError};
 
 /// Never a valid slot type: a reader rejects the header (spec 4.2).
 pub const SLOT_TYPE_RESERVED: u8 = 0x00;
-/// The vault slot (spec 4.4): kept at the header level as an [`OtherSlot`],
+/// The vault slot (spec 4.6): kept at the header level as an [`OtherSlot`],
 /// so that a reader without vault support skips it like any type it does
 /// not know.
 pub const SLOT_TYPE_VAULT: u8 = 0x02;

@@ -1,4 +1,4 @@
-//! The vault slot: where the backup key can be had (spec 4.4, and
+//! The vault slot: where the backup key can be had (spec 4.6, and
 //! `spec/ebak-vault-v1.md` for the vault itself).
 //!
 //! ```text
@@ -151,7 +151,7 @@ impl VaultSlot {
         &self.url
     }
 
-    /// The body (spec 4.4 table).
+    /// The body (spec 4.6 table).
     #[must_use]
     pub fn encode_body(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(VAULT_SLOT_FIXED_SIZE.saturating_add(self.url.len()));
