@@ -25,6 +25,8 @@ const FILES: &[(&str, &str, &str, &str)] = &[
     ("ebak_v1_file_test.json", "ebak_v1_file_test_schema.json", "backupKey", "failureStage"),
     ("ebak_v1_keywrap_test.json", "ebak_v1_keywrap_test_schema.json", "kek", "failureStage"),
     ("ebak_v1_recovery_key_test.json", "ebak_v1_recovery_key_test_schema.json", "formatted", "error"),
+    ("ebak_vault_v1_slot_test.json", "ebak_vault_v1_slot_test_schema.json", "keyId", "error"),
+    ("ebak_vault_v1_wrap_test.json", "ebak_vault_v1_wrap_test_schema.json", "backupKey", "error"),
 ];
 
 fn read(path: &std::path::Path) -> Value {
