@@ -23,6 +23,7 @@ STAGE_ORDER = (
     "HeaderParse", "KdfLimits", "NoSlotOpens", "HeaderMac", "Commitment", "Payload",
     "InvalidCharacter", "TooShort", "TooLong",
     "KeySize", "Truncated", "Commitment", "Chunk",
+    "UnknownProtocol", "InvalidUrl", "TrailingData", "InvalidKsf", "WrongKeyOrContext", "Tampered",
 )  # fmt: skip
 
 
