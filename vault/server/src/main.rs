@@ -135,9 +135,17 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 (None, None) => return Err("--db or --postgres is required".into()),
             };
             let rows = storage.count()?;
+            // Fault injection for the crash tests (vault/server/tests/crash.rs):
+            // a pause between the durable guess step and the reply.
+            let pause_ms =
+                std::env::var("EBAK_VAULT_FAULT_PAUSE_AFTER_GUESS_MS").ok().and_then(|v| v.parse::<u64>().ok());
+            if let Some(ms) = pause_ms {
+                log(serde_json::json!({"ts": unix_now(), "event": "fault-injection", "pause_after_guess_ms": ms}));
+            }
             let config = Config {
                 session_timeout: session_timeout.max(1),
                 account_logins_per_minute: account_rate,
+                fault_pause_after_guess: Duration::from_millis(pause_ms.unwrap_or(0)),
                 ..Config::default()
             };
             let http_config = HttpConfig { ip_rate, ip_burst, ..HttpConfig::default() };

@@ -16,6 +16,7 @@ use ebak_vault_proto::msg::{
 use ebak_vault_proto::server::{ServerLoginState, ke1_is_valid, upload_is_valid};
 use ebak_vault_proto::{AccountId, SessionId};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// Timing and capacity settings.
@@ -31,11 +32,20 @@ pub struct Config {
     pub max_sessions: usize,
     /// Login starts per account per minute (spec 8); 0 for no limit.
     pub account_logins_per_minute: u32,
+    /// Fault injection for the crash tests: sleep this long between the
+    /// durable guess step and the reply (zero, the default, in service).
+    pub fault_pause_after_guess: std::time::Duration,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self { session_timeout: 60, ticket_lifetime: 300, max_sessions: 100_000, account_logins_per_minute: 20 }
+        Self {
+            session_timeout: 60,
+            ticket_lifetime: 300,
+            max_sessions: 100_000,
+            account_logins_per_minute: 20,
+            fault_pause_after_guess: std::time::Duration::ZERO,
+        }
     }
 }
 
@@ -89,8 +99,36 @@ struct Session {
     expires: u64,
 }
 
+/// What the vault has done since it started: the operator's counters,
+/// and what the tests count evaluations with.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Login starts whose guess was granted: OPRF evaluations on a record.
+    pub granted: AtomicU64,
+    /// Login starts on no live record: dummy evaluations.
+    pub dummies: AtomicU64,
+    /// Login starts refused with NoGuessesLeft.
+    pub refused: AtomicU64,
+    /// Logins whose KE3 verified.
+    pub verified: AtomicU64,
+}
+
+/// A snapshot of [`Stats`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatsSnapshot {
+    /// See [`Stats::granted`].
+    pub granted: u64,
+    /// See [`Stats::dummies`].
+    pub dummies: u64,
+    /// See [`Stats::refused`].
+    pub refused: u64,
+    /// See [`Stats::verified`].
+    pub verified: u64,
+}
+
 /// The vault: key sets, a store, the open sessions.
 pub struct Vault {
+    stats: Stats,
     keys: KeySets,
     storage: Arc<dyn Storage>,
     sessions: Mutex<HashMap<SessionId, Session>>,
@@ -116,7 +154,14 @@ impl Vault {
     /// A vault over `storage` with `keys`.
     #[must_use]
     pub fn new(keys: KeySets, storage: Arc<dyn Storage>, config: Config) -> Self {
-        Self { keys, storage, sessions: Mutex::new(HashMap::new()), account_starts: Mutex::new(HashMap::new()), config }
+        Self {
+            stats: Stats::default(),
+            keys,
+            storage,
+            sessions: Mutex::new(HashMap::new()),
+            account_starts: Mutex::new(HashMap::new()),
+            config,
+        }
     }
 
     /// The key sets.
@@ -141,6 +186,18 @@ impl Vault {
         self.sessions.lock().unwrap_or_else(PoisonError::into_inner).retain(|_, s| s.expires > now);
         self.account_starts.lock().unwrap_or_else(PoisonError::into_inner).retain(|_, (minute, _)| *minute >= now / 60);
         self.storage.sweep(now, self.config.session_timeout)
+    }
+
+    /// The counters since start.
+    #[must_use]
+    pub fn stats(&self) -> StatsSnapshot {
+        let s = &self.stats;
+        StatsSnapshot {
+            granted: s.granted.load(Ordering::Relaxed),
+            dummies: s.dummies.load(Ordering::Relaxed),
+            refused: s.refused.load(Ordering::Relaxed),
+            verified: s.verified.load(Ordering::Relaxed),
+        }
     }
 
     /// Open sessions (for the tests and the log).
@@ -326,19 +383,28 @@ impl Vault {
                 let (record, version) = match self.storage.begin_guess(&account, now, timeout)? {
                     Guess::Granted(r) if r.generation == generation => {
                         event.used = Some(r.used);
+                        self.stats.granted.fetch_add(1, Ordering::Relaxed);
                         (Some(r.registration), r.version)
                     }
                     // A record under another key set than the client pins:
                     // the guess is spent, the login is a dummy.
                     Guess::Granted(r) => {
                         event.used = Some(r.used);
+                        self.stats.dummies.fetch_add(1, Ordering::Relaxed);
                         (None, 0)
                     }
-                    Guess::Absent => (None, 0),
+                    Guess::Absent => {
+                        self.stats.dummies.fetch_add(1, Ordering::Relaxed);
+                        (None, 0)
+                    }
                     Guess::Exhausted { .. } => {
+                        self.stats.refused.fetch_add(1, Ordering::Relaxed);
                         return Ok(Self::signed(keys, bytes, ty, Outcome::NoGuessesLeft, Vec::new(), event));
                     }
                 };
+                if !self.config.fault_pause_after_guess.is_zero() {
+                    std::thread::sleep(self.config.fault_pause_after_guess);
+                }
                 let started = keys.login_start(&mut getrandom::SysRng, record.as_ref(), &account, version, &request);
                 let Ok((ke2, state)) = started else {
                     event.outcome = "login start failed";
@@ -384,6 +450,7 @@ impl Vault {
                     self.storage.guess_failed(&s.account, s.version)?;
                     return Ok(Self::signed(keys, bytes, ty, Outcome::LoginFailed, Vec::new(), event));
                 }
+                self.stats.verified.fetch_add(1, Ordering::Relaxed);
                 // Spec 6.4: the reset, only now that KE3 verified.
                 if !self.storage.guess_verified(&s.account, s.version)? {
                     let outcome = self.conflict_or_gone(&s.account)?;

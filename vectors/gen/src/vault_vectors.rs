@@ -128,12 +128,12 @@ fn decode(body: &[u8]) -> Result<Fields, SlotError> {
     }
     let (m, t, p) = (be32(&body[97..101]), be32(&body[101..105]), be32(&body[105..109]));
     // ebak-v1 4.3: t >= 1, 1 <= p <= 2^24 - 1, m >= 8p.
-    if t < 1 || p < 1 || p > 0x00FF_FFFF || u64::from(m) < 8 * u64::from(p) {
+    if t < 1 || !(1..=0x00FF_FFFF).contains(&p) || u64::from(m) < 8 * u64::from(p) {
         return Err(SlotError::InvalidKsf);
     }
     let url = &body[111..];
     let rest = url.strip_prefix(b"https://").or_else(|| url.strip_prefix(b"http://"));
-    if !rest.is_some_and(|r| !r.is_empty()) || !url.iter().all(|b| (0x21..=0x7e).contains(b)) {
+    if rest.is_none_or(<[u8]>::is_empty) || !url.iter().all(|b| (0x21..=0x7e).contains(b)) {
         return Err(SlotError::InvalidUrl);
     }
     Ok(Fields {
