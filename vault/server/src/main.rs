@@ -44,9 +44,12 @@ enum Command {
         /// line says which).
         #[arg(long, default_value = "127.0.0.1:8470")]
         listen: String,
-        /// Store connections (SQLite or PostgreSQL).
-        #[arg(long, default_value_t = 8)]
-        connections: usize,
+        /// Store connections. Default: 1 for SQLite (it runs one writer at a
+        /// time, and every login writes: more connections only wait in
+        /// SQLite's busy handler, which sleeps; bench/README.md), 8 for
+        /// PostgreSQL.
+        #[arg(long)]
+        connections: Option<usize>,
         /// Requests per second per client address (0: no limit).
         #[arg(long, default_value_t = 20)]
         ip_rate: u32,
@@ -130,8 +133,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             };
             let (key_sets, created) = KeySets::load_or_create(&key_path, unix_now())?;
             let storage: Arc<dyn Storage> = match (&db, &postgres) {
-                (Some(db), _) => Arc::new(SqliteStorage::open(db, connections)?),
-                (None, Some(url)) => Arc::new(PostgresStorage::connect(url, connections)?),
+                (Some(db), _) => Arc::new(SqliteStorage::open(db, connections.unwrap_or(1))?),
+                (None, Some(url)) => Arc::new(PostgresStorage::connect(url, connections.unwrap_or(8))?),
                 (None, None) => return Err("--db or --postgres is required".into()),
             };
             let rows = storage.count()?;
