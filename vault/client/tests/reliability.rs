@@ -255,13 +255,18 @@ fn slow_and_oversized_connections_are_cut() {
 
 #[test]
 fn rate_limits_refuse_before_a_guess_is_counted() {
-    // Per IP: a burst of 5, then 1 per second.
+    // Per IP: a burst of 5, then 1 per second. On a loaded machine the
+    // requests may take a while, and the bucket refills meanwhile: allow
+    // one more request per second elapsed (rounded up).
     let config = Config { account_logins_per_minute: 0, ..Config::default() };
     let http = HttpConfig { ip_rate: 1, ip_burst: 5, log: false, ..HttpConfig::default() };
     let v = TestVault::sqlite(config, http);
-    let statuses: Vec<u16> = (0..8).map(|_| post(&v.url, "/v1/keys", &[8; 17]).0).collect();
-    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 5, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 3, "{statuses:?}");
+    let started = Instant::now();
+    let statuses: Vec<u16> = (0..20).map(|_| post(&v.url, "/v1/keys", &[8; 17]).0).collect();
+    let allowed = 5 + started.elapsed().as_secs() as usize + 1;
+    let ok = statuses.iter().filter(|s| **s == 200).count();
+    assert!(ok >= 5 && ok <= allowed, "{ok} of 20 passed, at most {allowed} allowed: {statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 20 - ok, "{statuses:?}");
     drop(v);
 
     // Per account: 3 login starts a minute.

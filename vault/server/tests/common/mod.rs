@@ -26,7 +26,7 @@ pub fn postgres_url() -> Option<String> {
         return None;
     }
     panic!(
-        "these tests need a PostgreSQL server: set {POSTGRES_URL_VAR} (`bash vault/server/tests/pg.sh start` \
+        "these tests need a PostgreSQL server: set {POSTGRES_URL_VAR} (`bash vault/server/tests/pg.sh start DIR` \
          starts a throwaway one and prints it), or {SKIP_POSTGRES_VAR}=1 to skip them outside CI"
     );
 }
