@@ -164,6 +164,9 @@ fn crash_between_the_guess_and_the_reply(engine: &Engine) {
     let keys = keys_of(&server.url);
     let key_file = engine.key_file();
     assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
+    if let Engine::Sqlite(db) = engine {
+        assert_eq!(std::fs::metadata(db).unwrap().permissions().mode() & 0o777, 0o600, "the store is the owner's only");
+    }
     let mut accounts = Vec::new();
     let mut secrets: Vec<String> = Vec::new();
     for i in 0..12u8 {

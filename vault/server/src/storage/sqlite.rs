@@ -12,6 +12,7 @@ use super::{Account, Guess, Record, Storage, StorageError, record_from_columns, 
 use ebak_vault_proto::AccountId;
 use ebak_vault_proto::msg::{REGISTRATION_UPLOAD_SIZE, WRAPPED_KEY_SIZE};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::time::Duration;
 
@@ -77,6 +78,16 @@ impl SqliteStorage {
     ///
     /// The file cannot be opened or is not a vault store.
     pub fn open(path: &Path, connections: usize) -> Result<Self, StorageError> {
+        // A new store is created readable by its owner only (SQLite gives
+        // its -wal and -shm files the same permissions).
+        if path != Path::new(":memory:") && !path.exists() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| StorageError(format!("sqlite: {}: {e}", path.display())))?;
+        }
         let mut conns = Vec::new();
         for i in 0..connections.max(1) {
             let conn = Connection::open_with_flags(
