@@ -4,16 +4,15 @@
 Usage:
     python vectors/check/check.py [--wycheproof DIR | --no-wycheproof] [FILE ...]
 
-Without FILE, checks the four files in vectors/ and Wycheproof's
+Without FILE, checks the six files in vectors/ and Wycheproof's
 Cobblestone-256 vectors (c2sp_chunked_encryption_aes_256_gcm_test.json) from
 --wycheproof, $EBAK_WYCHEPROOF_DIR or ../shared/wycheproof beside the
 workspace. Each file's kind is read from its "algorithm". Prints, per file,
 how many vectors of each result (and failure class) it checked, and exits 1
 naming the tcId of every vector it disagrees with (2 on a usage error).
 
-Written from spec/ebak-v1.md, spec/ebak-content-v1.md and the Cobblestone
-specification only: see
-vectors/README.md.
+Written from spec/ebak-v1.md, spec/ebak-content-v1.md, spec/ebak-vault-v1.md
+and the Cobblestone specification only: see vectors/README.md.
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import checks
+import vault
 from harness import Check, Tally, VectorFile
 
 HERE = Path(__file__).resolve().parent
@@ -38,6 +38,8 @@ EBAK_FILES = (
     "ebak_v1_keywrap_test.json",
     "ebak_v1_recovery_key_test.json",
     "ebak_v1_content_test.json",
+    "ebak_vault_v1_slot_test.json",
+    "ebak_vault_v1_wrap_test.json",
 )
 WYCHEPROOF_FILE = "c2sp_chunked_encryption_aes_256_gcm_test.json"
 
@@ -60,6 +62,12 @@ KINDS = {
     ),
     "ebak-v1-content": Kind(
         "ebak_v1_content_test_schema.json", True, checks.check_content_group, checks.check_content_test
+    ),
+    "ebak-vault-v1-slot": Kind(
+        "ebak_vault_v1_slot_test_schema.json", True, vault.check_slot_group, vault.check_slot_test
+    ),
+    "ebak-vault-v1-wrap": Kind(
+        "ebak_vault_v1_wrap_test_schema.json", True, vault.check_wrap_group, vault.check_wrap_test
     ),
     "Cobblestone-256": Kind(
         "c2sp_chunked_encryption_schema.json", False, checks.check_wycheproof_group, checks.check_wycheproof_test

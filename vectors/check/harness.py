@@ -24,6 +24,7 @@ STAGE_ORDER = (
     "InvalidCharacter", "TooShort", "TooLong",
     "KeySize", "Truncated", "Commitment", "Chunk",
     "Unsupported", "Malformed", "Refused",
+    "UnknownProtocol", "InvalidUrl", "TrailingData", "InvalidKsf", "WrongKeyOrContext", "Tampered",
 )  # fmt: skip
 
 

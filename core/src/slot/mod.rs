@@ -11,12 +11,14 @@
 //! type has its own module with its body's codec and its unwrapping:
 //!
 //! - [`password`]: type 0x01, the backup key wrapped under a password
-//!   (spec 4.3).
-//!
-//! Type 0x02 is reserved for the backup key vault slot; until it is
-//! defined, a reader treats it as unknown ([`OtherSlot`]).
+//!   (spec 4.3);
+//! - [`vault`]: type 0x02, where the backup key can be had: a backup key
+//!   vault and an account on it (spec 4.6). It holds no secret; at the
+//!   header level it is an [`OtherSlot`] (a header is valid whatever its
+//!   body holds), decoded by [`VaultSlot::from_slot`] when it is used.
 
 pub mod password;
+pub mod vault;
 
 pub use password::{
     PASSWORD_SLOT_BODY_SIZE, PASSWORD_SLOT_LABEL, PASSWORD_SLOT_PARAMS_SIZE, PasswordSlot, SLOT_TYPE_PASSWORD,
@@ -28,11 +30,13 @@ use crate::error::HeaderError;
 use alloc::vec::Vec;
 
 pub use crate::limits::MAX_SLOT_BODY_SIZE;
+pub use vault::{VaultSlot, VaultSlotError};
 
 /// Never a valid slot type: a reader rejects the header (spec 4.2).
 pub const SLOT_TYPE_RESERVED: u8 = 0x00;
-/// Reserved for the backup key vault slot (a later version); a v1 reader
-/// treats it like any slot type it does not know.
+/// The vault slot (spec 4.6): kept at the header level as an [`OtherSlot`],
+/// so that a reader without vault support skips it like any type it does
+/// not know.
 pub const SLOT_TYPE_VAULT: u8 = 0x02;
 
 /// A slot of a type this version does not define (spec 4.2): kept

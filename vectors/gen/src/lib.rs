@@ -27,6 +27,7 @@ pub mod payload;
 pub mod raw;
 pub mod recovery_key_vectors;
 pub mod seed;
+pub mod vault_vectors;
 
 /// The generator's version, written into every file.
 pub const GENERATOR_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -39,6 +40,10 @@ pub const KEYWRAP_VECTORS: &str = "ebak_v1_keywrap_test.json";
 pub const CONTENT_VECTORS: &str = "ebak_v1_content_test.json";
 /// See [`FILE_VECTORS`].
 pub const RECOVERY_KEY_VECTORS: &str = "ebak_v1_recovery_key_test.json";
+/// See [`FILE_VECTORS`] (`spec/ebak-vault-v1.md` 12).
+pub const VAULT_SLOT_VECTORS: &str = "ebak_vault_v1_slot_test.json";
+/// See [`FILE_VECTORS`] (`spec/ebak-vault-v1.md` 12).
+pub const VAULT_WRAP_VECTORS: &str = "ebak_vault_v1_wrap_test.json";
 
 /// Every vector file: its name and its JSON text (pretty-printed, with a
 /// final newline).
@@ -49,5 +54,7 @@ pub fn generate_all() -> Vec<(&'static str, String)> {
         (KEYWRAP_VECTORS, model::to_json(&keywrap_vectors::generate())),
         (RECOVERY_KEY_VECTORS, model::to_json(&recovery_key_vectors::generate())),
         (CONTENT_VECTORS, model::to_json(&content_vectors::generate())),
+        (VAULT_SLOT_VECTORS, model::to_json(&vault_vectors::generate_slots())),
+        (VAULT_WRAP_VECTORS, model::to_json(&vault_vectors::generate_wrap())),
     ]
 }

@@ -26,6 +26,8 @@ const FILES: &[(&str, &str, &str, &str)] = &[
     ("ebak_v1_keywrap_test.json", "ebak_v1_keywrap_test_schema.json", "kek", "failureStage"),
     ("ebak_v1_recovery_key_test.json", "ebak_v1_recovery_key_test_schema.json", "formatted", "error"),
     ("ebak_v1_content_test.json", "ebak_v1_content_test_schema.json", "entries", "failureClass"),
+    ("ebak_vault_v1_slot_test.json", "ebak_vault_v1_slot_test_schema.json", "keyId", "error"),
+    ("ebak_vault_v1_wrap_test.json", "ebak_vault_v1_wrap_test_schema.json", "backupKey", "error"),
 ];
 
 fn read(path: &std::path::Path) -> Value {

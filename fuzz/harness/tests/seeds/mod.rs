@@ -201,6 +201,17 @@ pub fn all() -> Vec<Seed> {
     for (name, input) in slot_inputs() {
         push("slot", format!("seed-{name}"), input.encode());
     }
+    for t in vectors("ebak_vault_v1_slot_test.json") {
+        let id = t["tcId"].as_u64().unwrap();
+        push(
+            "vault_messages",
+            format!("seed-vault-slot-tc{id:03}"),
+            [&[4u8][..], &hex(t["body"].as_str().unwrap())].concat(),
+        );
+    }
+    for (name, input) in ebak_fuzz_harness::vault_messages::seed_inputs() {
+        push("vault_messages", format!("seed-{name}"), input);
+    }
     // Content duplicates within a target add nothing.
     let mut seen = BTreeSet::new();
     seeds.retain(|s| seen.insert((s.target, s.data.clone())));

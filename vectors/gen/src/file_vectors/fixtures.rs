@@ -36,7 +36,8 @@ pub struct Fixtures {
     pub slot_2: RawSlot,
     /// The slot for [`PASSWORD_3`] under `key_a`.
     pub slot_3: RawSlot,
-    /// A vault slot (type 0x02): unknown to v1.
+    /// A slot of type 0x02 whose body does not decode as a vault slot
+    /// (spec 4.6): skipped, and the header stays valid.
     pub vault: RawSlot,
     /// A slot of type 0xFF with an empty body: unknown to v1.
     pub unknown_ff: RawSlot,
@@ -53,7 +54,8 @@ impl Fixtures {
         let slot_1 = inputs_1.slot(kdf, &key_a);
         let slot_2 = SlotInputs::new("file/slot/2", PASSWORD_2_NFC, FLOOR).slot(kdf, &key_a);
         let slot_3 = SlotInputs::new("file/slot/3", PASSWORD_3, FLOOR).slot(kdf, &key_a);
-        // A made-up vault slot body: v1 readers must not interpret it.
+        // A made-up type-0x02 body that is not a vault slot body (its first
+        // byte is not vault_protocol 0x01): the header stays valid (4.6).
         let mut vault_body = b"vault.example.invalid\x00account-1234\x00".to_vec();
         vault_body.extend_from_slice(&seed::bytes("file/vault-body", 16));
         let vault = RawSlot::new(SLOT_TYPE_VAULT, vault_body);

@@ -368,7 +368,7 @@ pub const NOTES: &[(&str, Note)] = &[
         "UnknownSlotType",
         Note {
             bug_type: "FUNCTIONALITY",
-            description: "The header has slots of a type v1 does not define (0x02, the future vault slot, or 0x03-0xFF). A reader must accept them (bodies up to 1024 bytes), must not interpret them, must skip them when unlocking, and must cover them with the header MAC (spec 4.2).",
+            description: "The header has slots that a reader without vault support does not know: type 0x02 (the vault slot, spec 4.6; here with a body that does not decode as one, which makes that slot unusable and the header still valid) or 0x03-0xFF. A reader must accept them (bodies up to 1024 bytes), must not use them to unlock with a key or a password, and must cover them with the header MAC (spec 4.2).",
         },
     ),
     (
