@@ -11,9 +11,11 @@
 //!   is still empty, and every fixture file (including the backup that
 //!   `passwd` or `rotate` failed to rewrite) is byte for byte as before.
 //!
-//! Cases marked `limited` run with a file-size limit (`ulimit -f`, with
-//! SIGXFSZ ignored), so writes fail with "File too large" part-way: the
-//! I/O error in the middle of a backup, a restore or a rewrite.
+//! Cases marked `limited` run with a file-size limit (`ulimit -f`), so
+//! writes fail with "File too large" part-way: the I/O error in the middle
+//! of a backup, a restore or a rewrite. SIGXFSZ keeps its default action
+//! (it kills the process) in the child: ebak itself must catch it and
+//! handle EFBIG (issue 15), not rely on its parent having ignored it.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -494,7 +496,7 @@ fn run_table(cases: &[Case]) {
             // 64 blocks (32 or 64 KiB, as the shell counts): far less than
             // the 300 kB file in the tree.
             let mut sh = std::process::Command::new("sh");
-            sh.args(["-c", "trap '' XFSZ; ulimit -f 64; exec \"$0\" \"$@\""]).arg(&bin);
+            sh.args(["-c", "ulimit -f 64; exec \"$0\" \"$@\""]).arg(&bin);
             sh
         } else {
             std::process::Command::new(&bin)
