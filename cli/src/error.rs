@@ -16,6 +16,10 @@ use std::path::Path;
 /// The exit codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
+    /// 1: the command completed, with warnings: a backup was written
+    /// without some files (each named in a warning), or a restore could not
+    /// put back some metadata.
+    Warnings = 1,
     /// 2: the command line is wrong, or the tool refuses (an existing
     /// target without `--force`, a malformed 64-digit key, no secret).
     Usage = 2,
@@ -43,6 +47,11 @@ impl CliError {
         Self { exit: Exit::Usage, message: message.into() }
     }
 
+    /// A command that completed, with warnings (each printed already).
+    pub fn warnings(message: impl Into<String>) -> Self {
+        Self { exit: Exit::Warnings, message: message.into() }
+    }
+
     /// A damaged-file error.
     pub fn damaged(message: impl Into<String>) -> Self {
         Self { exit: Exit::Damaged, message: message.into() }
@@ -66,6 +75,17 @@ impl fmt::Display for CliError {
 }
 
 impl std::error::Error for CliError {}
+
+/// `text` with control characters (a terminal's escape sequences, line
+/// breaks) shown as escapes: names from an archive or a file system are
+/// anybody's bytes, and a message is one line a terminal shows as it is.
+#[must_use]
+pub fn printable(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+}
 
 /// What a command was doing, for the words of a library error.
 #[derive(Clone, Copy, Debug)]

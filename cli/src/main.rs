@@ -79,6 +79,12 @@ enum Command {
         /// Replace FILE if it exists.
         #[arg(long)]
         force: bool,
+        /// Leave out what matches PATTERN (repeatable): `*.tmp` matches names at any depth, `photos/cache` a path in the backup (as `ebak ls` shows it); `*`, `?`, `[a-z]`, `**`.
+        #[arg(long, value_name = "PATTERN")]
+        exclude: Vec<String>,
+        /// Leave out what matches the patterns in FILE, one a line (`#` starts a comment line).
+        #[arg(long, value_name = "FILE")]
+        exclude_file: Vec<PathBuf>,
     },
     /// Restore a backup into a directory (-C) or as one stream (-o).
     Restore {
@@ -166,10 +172,22 @@ fn run(cli: Cli) -> Result<(), CliError> {
     let global = Global { quiet: cli.quiet, threads: cli.threads };
     match cli.command {
         Command::Keygen => commands::keygen(),
-        Command::Backup { paths, output, secrets, new_key, context, no_compress, force } => commands::backup(
-            &BackupArgs { paths, output, sources: secrets.sources(), new_key, context, no_compress, force },
-            global,
-        ),
+        Command::Backup { paths, output, secrets, new_key, context, no_compress, force, exclude, exclude_file } => {
+            commands::backup(
+                &BackupArgs {
+                    paths,
+                    output,
+                    sources: secrets.sources(),
+                    new_key,
+                    context,
+                    no_compress,
+                    force,
+                    exclude,
+                    exclude_files: exclude_file,
+                },
+                global,
+            )
+        }
         Command::Restore { file, dir, output, raw, force, secrets, context } => commands::restore(
             &RestoreArgs { file, dir, output, raw, force, sources: secrets.sources(), context },
             global,
@@ -209,7 +227,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("ebak: {}", e.message);
+            eprintln!("ebak: {}", ebak_cli::error::printable(&e.message));
             ExitCode::from(e.exit as u8)
         }
     }

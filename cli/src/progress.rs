@@ -39,6 +39,14 @@ impl Progress {
         }
     }
 
+    /// Runs `f` (which prints a line) with the bar hidden.
+    pub fn suspend<T>(&self, f: impl FnOnce() -> T) -> T {
+        match &self.0 {
+            Some(b) => b.suspend(f),
+            None => f(),
+        }
+    }
+
     /// Removes the bar.
     pub fn finish(&self) {
         if let Some(b) = &self.0 {

@@ -3,8 +3,11 @@
 //! crate writes them; entries sorted by name within each directory, so the
 //! same tree gives the same archive), or one stream.
 
+use super::exclude::Exclude;
+use super::source;
 use super::{Compression, ContentError, ContentHeader, Kind, encoder};
 use crate::error::{Error, Stage};
+use std::collections::HashMap;
 use std::fmt;
 use std::fs;
 use std::io::{self, Read, Write};
@@ -12,16 +15,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// How much of a file being archived is read at a time.
-const FILE_BUFFER_BYTES: usize = 1 << 20;
-
 /// Counts the bytes read from the sources (for a progress bar); clones
 /// count together.
 #[derive(Clone, Debug, Default)]
 pub struct Counter(Arc<AtomicU64>);
 
 impl Counter {
-    fn add(&self, n: usize) {
+    pub(crate) fn add(&self, n: usize) {
         self.0.fetch_add(u64::try_from(n).unwrap_or(u64::MAX), Ordering::Relaxed);
     }
 
@@ -76,15 +76,63 @@ fn file_id(_: &fs::Metadata) -> Option<(u64, u64)> {
     None
 }
 
-/// Something left out of a backup, which did not stop it.
+/// Something left out of a backup, or stored other than it was, which did
+/// not stop it. A caller that shows these must let the user know the
+/// backup is not whole (the CLI exits with "completed with warnings").
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Warning {
-    /// The file is the backup being written.
+    /// The file is the backup being written: left out.
     OwnOutput(PathBuf),
     /// Not a regular file, directory or symlink (a socket, FIFO or device:
-    /// a backup cannot restore them).
+    /// a backup cannot restore them): left out.
     NotAFile(PathBuf),
+    /// It could not be read (permission denied, a path longer than the
+    /// system allows, gone since its directory was listed): left out,
+    /// with everything under it.
+    Unreadable {
+        /// The file or directory.
+        path: PathBuf,
+        /// The cause's kind.
+        kind: io::ErrorKind,
+        /// The cause, in the system's words.
+        reason: String,
+    },
+    /// A directory whose entries could not be listed: stored empty.
+    Unlisted {
+        /// The directory.
+        path: PathBuf,
+        /// The cause, in the system's words.
+        reason: String,
+    },
+    /// The file shrank while it was read: it is stored with the length it
+    /// had, the missing end as zeros.
+    Shrank {
+        /// The file.
+        path: PathBuf,
+        /// The length stored.
+        size: u64,
+        /// The bytes that could be read.
+        read: u64,
+    },
+    /// Reading the file failed part-way: it is stored with its length,
+    /// the unread rest as zeros.
+    ReadFailed {
+        /// The file.
+        path: PathBuf,
+        /// The bytes read before the failure.
+        read: u64,
+        /// The cause, in the system's words.
+        reason: String,
+    },
+    /// Its extended attributes could not be read (or have a name that is
+    /// not UTF-8): it is stored without them.
+    Xattrs {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        reason: String,
+    },
 }
 
 impl fmt::Display for Warning {
@@ -92,12 +140,28 @@ impl fmt::Display for Warning {
         match self {
             Self::OwnOutput(p) => write!(f, "skipping {}: it is the backup being written", p.display()),
             Self::NotAFile(p) => write!(f, "skipping {}: not a regular file, directory or symlink", p.display()),
+            Self::Unreadable { path, reason, .. } => write!(f, "skipping {}: {reason}", path.display()),
+            Self::Unlisted { path, reason } => {
+                write!(f, "{}: cannot list its entries ({reason}): stored as an empty directory", path.display())
+            }
+            Self::Shrank { path, size, read } => write!(
+                f,
+                "{}: shrank while it was read: stored as {size} bytes, the last {} of them zeros",
+                path.display(),
+                size.saturating_sub(*read)
+            ),
+            Self::ReadFailed { path, read, reason } => {
+                write!(f, "{}: read failed after {read} bytes ({reason}): the rest is stored as zeros", path.display())
+            }
+            Self::Xattrs { path, reason } => {
+                write!(f, "{}: stored without its extended attributes ({reason})", path.display())
+            }
         }
     }
 }
 
-/// How to archive a tree. The default: zstd, nothing skipped, warnings
-/// ignored.
+/// How to archive a tree. The default: zstd, nothing excluded or skipped,
+/// warnings ignored.
 #[derive(Default)]
 pub struct ArchiveOptions<'a> {
     /// How to compress the body.
@@ -106,7 +170,9 @@ pub struct ArchiveOptions<'a> {
     pub counter: Option<&'a Counter>,
     /// Files left out (the backup's own output).
     pub skip: Skip,
-    /// Told of each file left out.
+    /// Patterns that leave paths out.
+    pub exclude: Exclude,
+    /// Told of each file left out or stored other than it was.
     pub on_warning: Option<&'a dyn Fn(&Warning)>,
 }
 
@@ -120,7 +186,10 @@ impl ArchiveOptions<'_> {
 
 impl fmt::Debug for ArchiveOptions<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ArchiveOptions").field("compression", &self.compression).finish_non_exhaustive()
+        f.debug_struct("ArchiveOptions")
+            .field("compression", &self.compression)
+            .field("exclude", &self.exclude)
+            .finish_non_exhaustive()
     }
 }
 
@@ -164,24 +233,31 @@ pub fn archive_names(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     Ok(names)
 }
 
-/// Total size of the regular files under `paths` (for a progress bar).
+/// Total size of the regular files under `paths`, less what `exclude`
+/// leaves out (for a progress bar).
 #[must_use]
-pub fn total_size(paths: &[PathBuf]) -> u64 {
-    fn walk(p: &Path, total: &mut u64) {
-        let Ok(meta) = fs::symlink_metadata(p) else { return };
+pub fn total_size(paths: &[PathBuf], exclude: &Exclude) -> u64 {
+    fn walk(p: &Path, name: &Path, meta: fs::Metadata, exclude: &Exclude, total: &mut u64) {
+        if exclude.excludes(name, meta.is_dir()) {
+            return;
+        }
         if meta.is_file() {
             *total = total.saturating_add(meta.len());
         } else if meta.is_dir()
             && let Ok(entries) = fs::read_dir(p)
         {
             for e in entries.flatten() {
-                walk(&e.path(), total);
+                if let Ok(m) = fs::symlink_metadata(e.path()) {
+                    walk(&e.path(), &name.join(e.file_name()), m, exclude, total);
+                }
             }
         }
     }
     let mut total = 0;
     for p in paths {
-        walk(p, &mut total);
+        if let (Ok(meta), Ok(name)) = (fs::metadata(p), archive_name(p)) {
+            walk(p, &name, meta, exclude, &mut total);
+        }
     }
     total
 }
@@ -192,96 +268,235 @@ fn write_err(e: io::Error) -> Error {
     Error::io(Stage::WriteBackup, e)
 }
 
-/// Appends `src` (a file, a symlink or a directory tree) under `name`.
-/// Symlinks are stored as links, never followed.
-fn append_path<W: Write>(
-    builder: &mut tar::Builder<W>,
-    src: &Path,
-    name: &Path,
-    options: &ArchiveOptions<'_>,
-) -> Result<(), Error> {
-    let source = |e: io::Error| Error::io_at(Stage::ReadSource, src, e);
-    let meta = fs::symlink_metadata(src).map_err(source)?;
-    if meta.is_file() && options.skip.contains(&meta) {
-        options.warn(&Warning::OwnOutput(src.to_path_buf()));
-        return Ok(());
+/// The state of one archive being written.
+struct Walker<'o, 'a, W: Write> {
+    builder: tar::Builder<W>,
+    options: &'o ArchiveOptions<'a>,
+    /// Regular files with more than one link, by (device, inode): the
+    /// archive name they were first stored under.
+    links: HashMap<(u64, u64), PathBuf>,
+    /// The read buffer, shared by every file.
+    buf: Vec<u8>,
+}
+
+/// A file's header with its metadata: mode, owner and group ids, size and
+/// modification time (`tar::HeaderMode::Complete`).
+fn header_for(meta: &fs::Metadata) -> tar::Header {
+    let mut header = tar::Header::new_gnu();
+    header.set_metadata_in_mode(meta, tar::HeaderMode::Complete);
+    header
+}
+
+impl<W: Write> Walker<'_, '_, W> {
+    fn warn(&self, w: Warning) {
+        self.options.warn(&w);
     }
-    let file_type = meta.file_type();
-    if file_type.is_symlink() || file_type.is_dir() {
-        let mut header = tar::Header::new_gnu();
-        header.set_metadata_in_mode(&meta, tar::HeaderMode::Complete);
-        if file_type.is_symlink() {
-            let target = fs::read_link(src).map_err(source)?;
-            builder.append_link(&mut header, name, &target).map_err(write_err)?;
+
+    /// Writes a PAX header with the extended attributes of `src`, if it
+    /// has any, for the entry that follows.
+    fn append_xattrs(&mut self, src: &Path) -> Result<(), Error> {
+        match source::xattrs(src) {
+            Ok(records) if records.is_empty() => Ok(()),
+            Ok(records) => self
+                .builder
+                .append_pax_extensions(records.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
+                .map_err(write_err),
+            Err(e) => {
+                self.warn(Warning::Xattrs { path: src.to_path_buf(), reason: crate::error::io_reason(&e) });
+                Ok(())
+            }
+        }
+    }
+
+    /// Appends `src` (a file, a symlink or a directory tree) under `name`.
+    /// Symlinks inside a tree are stored as links, never followed; `top`,
+    /// a path the caller named, is followed if it is a symlink (as `tar
+    /// -h` does for its arguments), so that a link to a directory backs up
+    /// the directory. Only a failure to read `top` itself, or to write,
+    /// stops the archive: what cannot be read inside a tree is left out
+    /// with a warning.
+    fn append_path(&mut self, src: &Path, name: &Path, top: bool) -> Result<(), Error> {
+        let meta = match if top { fs::metadata(src) } else { fs::symlink_metadata(src) } {
+            Ok(meta) => meta,
+            Err(e) if top => return Err(Error::io_at(Stage::ReadSource, src, e)),
+            Err(e) => {
+                self.unreadable(src, &e);
+                return Ok(());
+            }
+        };
+        let file_type = meta.file_type();
+        if self.options.exclude.excludes(name, file_type.is_dir()) {
             return Ok(());
         }
-        builder.append_data(&mut header, name, io::empty()).map_err(write_err)?;
-        let mut children: Vec<_> = fs::read_dir(src).map_err(source)?.collect::<Result<_, _>>().map_err(source)?;
+        if file_type.is_symlink() {
+            let target = match fs::read_link(src) {
+                Ok(t) => t,
+                Err(e) => {
+                    self.unreadable(src, &e);
+                    return Ok(());
+                }
+            };
+            self.append_xattrs(src)?;
+            let mut header = header_for(&meta);
+            return self.builder.append_link(&mut header, name, &target).map_err(write_err);
+        }
+        if file_type.is_dir() {
+            return self.append_dir(src, name, &meta);
+        }
+        if !file_type.is_file() {
+            self.warn(Warning::NotAFile(src.to_path_buf()));
+            return Ok(());
+        }
+        if self.options.skip.contains(&meta) {
+            self.warn(Warning::OwnOutput(src.to_path_buf()));
+            return Ok(());
+        }
+        self.append_file(src, name, &meta)
+    }
+
+    fn unreadable(&self, src: &Path, e: &io::Error) {
+        self.warn(Warning::Unreadable { path: src.to_path_buf(), kind: e.kind(), reason: crate::error::io_reason(e) });
+    }
+
+    fn append_dir(&mut self, src: &Path, name: &Path, meta: &fs::Metadata) -> Result<(), Error> {
+        let listed = fs::read_dir(src).and_then(|entries| entries.collect::<Result<Vec<_>, _>>());
+        let mut children = match listed {
+            Ok(children) => children,
+            Err(e) => {
+                self.warn(Warning::Unlisted { path: src.to_path_buf(), reason: crate::error::io_reason(&e) });
+                Vec::new()
+            }
+        };
+        self.append_xattrs(src)?;
+        let mut header = header_for(meta);
+        self.builder.append_data(&mut header, name, io::empty()).map_err(write_err)?;
         // Sorted, so that the same tree gives the same archive.
         children.sort_by_key(fs::DirEntry::file_name);
         for child in children {
-            append_path(builder, &child.path(), &name.join(child.file_name()), options)?;
+            self.append_path(&child.path(), &name.join(child.file_name()), false)?;
         }
-        return Ok(());
+        Ok(())
     }
-    if !file_type.is_file() {
-        options.warn(&Warning::NotAFile(src.to_path_buf()));
-        return Ok(());
+
+    fn append_file(&mut self, src: &Path, name: &Path, meta: &fs::Metadata) -> Result<(), Error> {
+        let id = if link_count(meta) > 1 { file_id(meta) } else { None };
+        if let Some(first) = id.and_then(|id| self.links.get(&id)) {
+            // A second name of a file already stored: a hard link to it.
+            let mut header = header_for(meta);
+            header.set_entry_type(tar::EntryType::Link);
+            header.set_size(0);
+            let first = first.clone();
+            return self.builder.append_link(&mut header, name, &first).map_err(write_err);
+        }
+        let file = match fs::File::open(src) {
+            Ok(f) => f,
+            Err(e) => {
+                self.unreadable(src, &e);
+                return Ok(());
+            }
+        };
+        self.append_xattrs(src)?;
+        let mut header = header_for(meta);
+        let size = meta.len();
+        let (ranges, extension) = match source::data_ranges(&file, meta) {
+            Some(ranges) => {
+                let extension = sparse_header(&mut header, &ranges, size);
+                (ranges, extension)
+            }
+            None => (vec![(0, size)], Vec::new()),
+        };
+        // The header promises exactly these ranges: the reader gives
+        // exactly them, so a file that grows or shrinks while it is read
+        // cannot corrupt the archive (a shrunk one ends in zeros).
+        let mut buf = std::mem::take(&mut self.buf);
+        if buf.is_empty() {
+            buf = vec![0u8; source::FILE_BUFFER_BYTES];
+        }
+        let mut reader = source::ExactReader::new(file, ranges, &mut buf, self.options.counter);
+        let written = self.builder.append_data(&mut header, name, extension.as_slice().chain(&mut reader));
+        let read = reader.bytes_read();
+        let short = reader.short();
+        self.buf = buf;
+        // The reader never fails: an error here is the output's.
+        written.map_err(write_err)?;
+        match short {
+            None => {}
+            Some(source::ShortRead::Shrank) => self.warn(Warning::Shrank { path: src.to_path_buf(), size, read }),
+            Some(source::ShortRead::Failed(e)) => {
+                self.warn(Warning::ReadFailed { path: src.to_path_buf(), read, reason: crate::error::io_reason(&e) })
+            }
+        }
+        if let Some(id) = id {
+            self.links.insert(id, name.to_path_buf());
+        }
+        Ok(())
     }
-    let file = fs::File::open(src).map_err(source)?;
-    let mut header = tar::Header::new_gnu();
-    header.set_metadata_in_mode(&meta, tar::HeaderMode::Complete);
-    let size = meta.len();
-    // The header promises `size` bytes: read exactly that many, so a file
-    // that grows while it is read cannot corrupt the archive. tar copies in
-    // 8 KiB pieces; a 1 MiB buffer makes that a copy in memory rather than
-    // a system call per piece.
-    let buffered = io::BufReader::with_capacity(FILE_BUFFER_BYTES, file);
-    let mut reader = Counting { inner: buffered.take(size), counter: options.counter, read: 0 };
-    // tar reports a read error of the source and a write error of the
-    // output alike: the source's own error is kept to tell them apart.
-    let mut failed_read: Option<io::ErrorKind> = None;
-    let result = {
-        let mut watched = WatchRead { inner: &mut reader, failed: &mut failed_read };
-        builder.append_data(&mut header, name, &mut watched)
-    };
-    if let Err(e) = result {
-        return Err(if failed_read.is_some() { source(e) } else { write_err(e) });
-    }
-    if reader.read != size {
-        return Err(source(io::Error::other("the file shrank while it was being read")));
-    }
-    Ok(())
 }
 
-/// Notes whether a read failed.
-struct WatchRead<'a, R> {
-    inner: R,
-    failed: &'a mut Option<io::ErrorKind>,
+/// Makes `header` an old-GNU sparse entry ('S') for `ranges` of a file of
+/// `size` bytes, and returns the extension blocks that follow it (the
+/// ranges past the header's four, 21 to a block).
+fn sparse_header(header: &mut tar::Header, ranges: &[(u64, u64)], size: u64) -> Vec<u8> {
+    header.set_entry_type(tar::EntryType::GNUSparse);
+    header.set_size(ranges.iter().map(|(_, len)| *len).fold(0u64, u64::saturating_add));
+    let mut rest = ranges.iter();
+    let Some(gnu) = header.as_gnu_mut() else { return Vec::new() };
+    gnu.set_real_size(size);
+    for (slot, (offset, len)) in gnu.sparse.iter_mut().zip(rest.by_ref()) {
+        slot.set_offset(*offset);
+        slot.set_length(*len);
+    }
+    let mut rest = rest.peekable();
+    gnu.set_is_extended(rest.peek().is_some());
+    let mut blocks = Vec::new();
+    while rest.peek().is_some() {
+        let mut ext = tar::GnuExtSparseHeader::new();
+        for (slot, (offset, len)) in ext.sparse.iter_mut().zip(rest.by_ref()) {
+            slot.set_offset(*offset);
+            slot.set_length(*len);
+        }
+        ext.set_is_extended(rest.peek().is_some());
+        blocks.extend_from_slice(ext.as_bytes());
+    }
+    blocks
 }
 
-impl<R: Read> Read for WatchRead<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf).inspect_err(|e| *self.failed = Some(e.kind()))
-    }
+#[cfg(unix)]
+fn link_count(meta: &fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    meta.nlink()
+}
+
+#[cfg(not(unix))]
+fn link_count(_: &fs::Metadata) -> u64 {
+    1
 }
 
 /// Writes the content header and a tar archive of `paths` (each under its
 /// [`archive_name`]) to `out`, compressed as asked, and returns `out`.
 ///
+/// Each path is followed if it is a symlink; inside the trees, symlinks
+/// are stored as links. Regular files with several names in the trees
+/// are stored once, then as hard links; files with holes as GNU sparse
+/// entries; extended attributes as PAX `SCHILY.xattr.*` records; owner and
+/// group as numeric ids. What cannot be read inside a tree, or changes
+/// while read, is reported through `options.on_warning` and does not stop
+/// the archive ([`Warning`]).
+///
 /// # Errors
 ///
-/// A path cannot be read ([`Stage::ReadSource`], with its path), or
+/// A path given cannot be read ([`Stage::ReadSource`], with its path), or
 /// writing failed ([`Stage::WriteBackup`]).
 pub fn write_tree<W: Write>(paths: &[PathBuf], out: W, options: &ArchiveOptions<'_>) -> Result<W, Error> {
     let names = archive_names(paths)?;
     let body = encoder(out, ContentHeader { kind: Kind::Tar, compression: options.compression }).map_err(write_err)?;
     let mut builder = tar::Builder::new(body);
     builder.follow_symlinks(false);
+    let mut walker = Walker { builder, options, links: HashMap::new(), buf: Vec::new() };
     for (path, name) in paths.iter().zip(&names) {
-        append_path(&mut builder, path, name, options)?;
+        walker.append_path(path, name, true)?;
     }
-    builder.into_inner().map_err(write_err)?.finish().map_err(write_err)
+    walker.builder.into_inner().map_err(write_err)?.finish().map_err(write_err)
 }
 
 /// Writes the content header and `input` (one stream) to `out`, compressed
@@ -299,7 +514,7 @@ pub fn write_stream<R: Read, W: Write>(
 ) -> Result<W, Error> {
     let mut body = encoder(out, ContentHeader { kind: Kind::Stream, compression }).map_err(write_err)?;
     let mut input = Counting { inner: input, counter, read: 0 };
-    let mut buf = vec![0u8; FILE_BUFFER_BYTES];
+    let mut buf = vec![0u8; source::FILE_BUFFER_BYTES];
     loop {
         let n = match input.read(&mut buf) {
             Ok(0) => break,

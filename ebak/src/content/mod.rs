@@ -15,13 +15,16 @@
 //! never mistaken for raw data, nor decoded as something else.
 //!
 //! - [`archive`]: files and directory trees into a tar stream;
+//! - [`exclude`]: the patterns that leave paths out of it;
 //! - [`extract`]: a tar stream back into a directory, refusing whatever
 //!   would land outside it;
 //! - [`staged`]: a restore into a directory that shows nothing until the
 //!   whole backup verified.
 
 pub mod archive;
+pub mod exclude;
 pub mod extract;
+mod source;
 pub mod staged;
 
 use std::fmt;
