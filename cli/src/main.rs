@@ -1,7 +1,7 @@
 //! The `ebak` command-line tool. See `ebak --help` and `cli/README.md`.
 
 use clap::{Args, Parser, Subcommand};
-use ebak_cli::commands::{self, BackupArgs, PasswdAction, PasswdArgs, RestoreArgs, RotateArgs, VerifyArgs};
+use ebak_cli::commands::{self, BackupArgs, LsArgs, PasswdAction, PasswdArgs, RestoreArgs, RotateArgs, VerifyArgs};
 use ebak_cli::error::{CliError, Exit};
 use ebak_cli::global::Global;
 use ebak_cli::secrets::Sources;
@@ -86,11 +86,14 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         exclude_file: Vec<PathBuf>,
     },
-    /// Restore a backup into a directory (-C) or as one stream (-o).
+    /// Restore a backup into a directory (-C), all of it or the PATHs named, or as one stream (-o).
     Restore {
         /// The backup file (`-` for standard input).
         file: PathBuf,
-        /// Restore the files into this directory (created if missing; replaced only with --force).
+        /// Restore only these entries (names as `ebak ls` shows them), with what is under them.
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Restore the files into this directory (created if missing; what exists there is replaced only with --force, which merges).
         #[arg(short = 'C', long = "directory", value_name = "DIR")]
         dir: Option<PathBuf>,
         /// Write the content as one stream to this file (`-` for standard output).
@@ -99,9 +102,22 @@ enum Command {
         /// Write the decrypted payload as it is, without decoding the ebak content (for backups made by other applications).
         #[arg(long)]
         raw: bool,
-        /// Replace an existing target.
+        /// Replace an existing target (-o), or restore into existing entries (-C): files and symlinks the backup holds are replaced, the rest kept.
         #[arg(long)]
         force: bool,
+        /// Set extended attributes (done anyway as root, who also gets owners and groups back).
+        #[arg(long)]
+        xattrs: bool,
+        #[command(flatten)]
+        secrets: SecretFlags,
+        /// The application context the backup was made with.
+        #[arg(long, default_value = "", value_name = "TEXT")]
+        context: String,
+    },
+    /// List the files in a backup (names, sizes, modes, times); write nothing.
+    Ls {
+        /// The backup file (`-` for standard input).
+        file: PathBuf,
         #[command(flatten)]
         secrets: SecretFlags,
         /// The application context the backup was made with.
@@ -188,10 +204,13 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 global,
             )
         }
-        Command::Restore { file, dir, output, raw, force, secrets, context } => commands::restore(
-            &RestoreArgs { file, dir, output, raw, force, sources: secrets.sources(), context },
+        Command::Restore { file, paths, dir, output, raw, force, xattrs, secrets, context } => commands::restore(
+            &RestoreArgs { file, dir, output, raw, force, sources: secrets.sources(), context, paths, xattrs },
             global,
         ),
+        Command::Ls { file, secrets, context } => {
+            commands::ls(&LsArgs { file, sources: secrets.sources(), context }, global)
+        }
         Command::Verify { file, secrets, context } => {
             commands::verify(&VerifyArgs { file, sources: secrets.sources(), context }, global)
         }

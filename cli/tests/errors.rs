@@ -183,7 +183,13 @@ const FAST: &[Case] = &[
     case("wrong key, verify", 3, "wrong password or key", "verify {fx}/key.ebak", OTHER),
     case("wrong key, restore -C", 3, "wrong password or key", "restore {fx}/key.ebak -C {work}/a/b/c", OTHER),
     case("wrong key, restore -o", 3, "wrong password or key", "restore {fx}/key.ebak -o {work}/out", OTHER),
-    case("password, file has none", 3, "wrong password or key: no key slot opens", "verify {fx}/key.ebak", P),
+    case(
+        "password, file has none",
+        3,
+        "this backup has no password: open it with its 64-digit key",
+        "verify {fx}/key.ebak",
+        P,
+    ),
     case("wrong key, rotate", 3, "wrong password or key", "rotate {fx}/key.ebak --no-password --new-key", OTHER),
     case("wrong key, passwd", 3, "wrong password or key", "passwd {fx}/pw.ebak --remove", OTHER),
     case("key, header tampered", 3, "wrong password or key", "verify {fx}/mac.ebak", K),
@@ -230,12 +236,15 @@ const FAST: &[Case] = &[
     ),
     case("hostile entry late, into a full dir", 4, "refusing to restore", "restore {fx}/late.ebak -C {fx}/keep", K),
     case(
-        "symlink out",
+        "write through a symlink",
         4,
-        "refusing to restore: symlink up points outside",
+        "refusing to restore: entry up/x would be written through a symlink",
         "restore {fx}/symlink.ebak -C {work}/out",
         K,
     ),
+    case("restore a path not in it", 2, "nope is not in the backup", "restore {fx}/key.ebak nope -C {work}/out", K),
+    case("restore PATH with -o", 2, "use it with -C DIR", "restore {fx}/key.ebak tree -o {work}/out", K),
+    case("ls a stream backup", 2, "single stream", "ls {fx}/stream.ebak", K),
     // 5: I/O.
     case("backup a missing path", 5, "cannot back up", "backup {fx}/missing -o {work}/b", K),
     case("backup into a missing dir", 5, "cannot create a file in", "backup {fx}/tree -o {work}/no/such/b.ebak", K),
@@ -292,14 +301,14 @@ const ARGON2: &[Case] = &[
     case(
         "wrong password, restore",
         3,
-        "wrong password or key: no key slot opens",
+        "wrong password, or the key slot is damaged",
         "restore {fx}/pw.ebak -C {work}/out",
         &[("EBAK_PASSWORD", Val::WrongPw)],
     ),
     case(
         "wrong password, passwd",
         3,
-        "wrong password or key",
+        "wrong password, or the key slot is damaged",
         "passwd {fx}/pw.ebak",
         &[("EBAK_PASSWORD", Val::WrongPw), ("EBAK_NEW_PASSWORD", Val::NewPw)],
     ),
@@ -411,6 +420,7 @@ impl Fixture {
         });
         cli_tar(&fx.join("symlink.ebak"), key_bytes(1), |b| {
             raw_entry(b, b"up", tar::EntryType::Symlink, Some(b"../.."), b"");
+            raw_entry(b, b"up/x", tar::EntryType::Regular, None, b"x");
         });
         fs::write(fx.join("junk.txt"), "just some text\n").unwrap();
         fs::write(fx.join("binary-pw"), [0xff, 0xfe, 0x0a]).unwrap();
