@@ -22,8 +22,10 @@ struct Cli {
     command: Command,
 }
 
-const EXIT_CODES: &str = "Exit codes: 0 success, 2 usage (or refused: existing target without --force, bad key text, no secret), \
-3 wrong password or key, 4 damaged, tampered with or not an ebak file, 5 I/O error.\n\
+const EXIT_CODES: &str = "Exit codes: 0 success; 1 completed with warnings (backup: files skipped or changed while read, each named; \
+restore: owners or extended attributes not set); 2 usage (or refused: existing target without --force, bad key text, no secret, \
+a PATH not in the backup); 3 wrong password or key; 4 damaged, tampered with, truncated or not an ebak file, or a hostile archive entry; \
+5 I/O error (missing file, permission denied, disk full, file-size limit); 130 interrupted (Ctrl-C, SIGTERM, SIGHUP), the unfinished output removed.\n\
 Secrets: EBAK_PASSWORD, EBAK_KEY, EBAK_NEW_PASSWORD (and EBAK_WA_KEY for import-whatsapp), or files (one final line break is removed), or prompts on a terminal.";
 
 #[derive(Debug, Args, Clone, Default)]
@@ -186,6 +188,7 @@ enum Command {
 
 fn run(cli: Cli) -> Result<(), CliError> {
     let global = Global { quiet: cli.quiet, threads: cli.threads };
+    ebak_cli::progress::set_quiet(cli.quiet);
     match cli.command {
         Command::Keygen => commands::keygen(),
         Command::Backup { paths, output, secrets, new_key, context, no_compress, force, exclude, exclude_file } => {

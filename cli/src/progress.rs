@@ -3,6 +3,32 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// `--quiet`, for the feedback shown where no `Global` is at hand.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Records `--quiet` (once, at the start).
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// Runs `derive` (Argon2id: a second or more, with nothing else to show)
+/// with a spinner that says so, on a terminal and without `--quiet`.
+pub fn while_deriving<T>(derive: impl FnOnce() -> T) -> T {
+    if QUIET.load(Ordering::Relaxed) || !std::io::stderr().is_terminal() {
+        return derive();
+    }
+    let spinner = ProgressBar::new_spinner().with_style(
+        ProgressStyle::with_template("{spinner} {msg} {elapsed}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    spinner.set_draw_target(ProgressDrawTarget::stderr());
+    spinner.set_message("deriving the key from the password (Argon2id, memory-hard on purpose)");
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let out = derive();
+    spinner.finish_and_clear();
+    out
+}
 
 /// A progress bar, or nothing. Clones move the same bar (from the thread
 /// that drives a stream).

@@ -221,3 +221,38 @@ fn exclude_patterns_and_files_leave_paths_out() {
     assert!(stderr(&out).contains("--exclude: exclude pattern \"[z-a]\": a range in [...] runs backwards"));
     assert!(!dir.path().join("c.ebak").exists());
 }
+
+/// A weak new password is backed up with, after a warning (advice: the
+/// exit code stays 0); a strong one gets no warning. Both run Argon2 once.
+#[test]
+fn a_weak_new_password_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("f.txt");
+    fs::write(&src, "x").unwrap();
+    for (password, weak) in [("hunter22", true), (PW, false)] {
+        let file = dir.path().join(format!("{weak}.ebak"));
+        let out = ebak().env("EBAK_PASSWORD", password).arg("backup").arg(&src).arg("-o").arg(&file).output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert_eq!(err.contains("ebak: warning: this password is weak (about "), weak, "{err}");
+        assert!(!err.contains(password), "{err}");
+    }
+}
+
+#[test]
+fn help_lists_every_exit_code() {
+    let out = ebak().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap().replace('\n', " ");
+    for code in [
+        "0 success",
+        "1 completed with warnings",
+        "2 usage",
+        "3 wrong password",
+        "4 damaged",
+        "5 I/O error",
+        "130 interrupted",
+    ] {
+        assert!(help.contains(code), "--help lacks {code:?}: {help}");
+    }
+}

@@ -51,7 +51,9 @@ pub(crate) fn open_input<'a>(file: &'a Path, sources: &Sources) -> Result<(Input
     let password_slots =
         input.header().slots().iter().filter(|s| matches!(s, ebak_core::header::Slot::Password(_))).count();
     let cx = Context { by_key: secret.is_key(), password_slots: Some(password_slots), ..Context::new(file) };
-    let unlocked = input.unlock(&secret).map_err(|e| from_lib(e, cx))?;
+    let unlock = || input.unlock(&secret);
+    let unlocked = if secret.is_key() { unlock() } else { crate::progress::while_deriving(unlock) };
+    let unlocked = unlocked.map_err(|e| from_lib(e, cx))?;
     Ok((input, unlocked, cx))
 }
 
