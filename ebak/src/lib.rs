@@ -54,8 +54,10 @@
 
 pub mod content;
 pub mod error;
+mod io_util;
 pub mod open;
 pub mod random;
+mod registry;
 pub mod restore;
 pub mod seal;
 pub mod store;
@@ -100,29 +102,6 @@ impl fmt::Debug for StreamOptions {
             .field("threads", &self.threads)
             .field("progress", &self.progress.is_some())
             .finish()
-    }
-}
-
-/// Copies `from` to `to` through a 1 MiB buffer, and returns the byte
-/// count; the two sides' failures become the errors `read_err` and
-/// `write_err` make of them.
-fn copy<W: std::io::Write + ?Sized>(
-    from: &mut impl std::io::Read,
-    to: &mut W,
-    read_err: impl Fn(std::io::Error) -> Error,
-    write_err: impl Fn(std::io::Error) -> Error,
-) -> Result<u64, Error> {
-    let mut buf = vec![0u8; 1 << 20];
-    let mut total = 0u64;
-    loop {
-        let n = match from.read(&mut buf) {
-            Ok(0) => return Ok(total),
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(read_err(e)),
-        };
-        to.write_all(buf.get(..n).unwrap_or_default()).map_err(&write_err)?;
-        total = total.saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
     }
 }
 

@@ -62,7 +62,7 @@ fn after_verifying<R: Read, T>(payload: Payload<R>, e: ContentError) -> Result<T
 /// Copies, telling a failing input (the decoder, the payload) from a
 /// failing output.
 fn copy_out<W: Write + ?Sized>(from: &mut impl Read, to: &mut W, failure: &PayloadFailure) -> Result<u64, Error> {
-    crate::copy(from, to, |e| content_read_error(failure, e), |e| Error::io(Stage::WriteRestored, e))
+    crate::io_util::copy(from, to, |e| content_read_error(failure, e), |e| Error::io(Stage::WriteRestored, e))
 }
 
 /// Writes the content of `payload` to `out` as one stream (the body of a

@@ -129,7 +129,12 @@ impl<W: Write> Write for BackupWriter<W> {
 pub fn replace_header<R: Read, W: Write>(locked: Locked<R>, new_header: &Header, mut out: W) -> Result<W, Error> {
     out.write_all(&new_header.to_bytes()).map_err(|e| Error::io(Stage::WriteBackup, e))?;
     let mut payload: Rest<R> = locked.into_payload();
-    crate::copy(&mut payload, &mut out, |e| Error::io(Stage::ReadBackup, e), |e| Error::io(Stage::WriteBackup, e))?;
+    crate::io_util::copy(
+        &mut payload,
+        &mut out,
+        |e| Error::io(Stage::ReadBackup, e),
+        |e| Error::io(Stage::WriteBackup, e),
+    )?;
     out.flush().map_err(|e| Error::io(Stage::WriteBackup, e))?;
     Ok(out)
 }

@@ -302,7 +302,7 @@ impl<W: Write> Walker<'_, '_, W> {
                 .append_pax_extensions(records.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
                 .map_err(write_err),
             Err(e) => {
-                self.warn(Warning::Xattrs { path: src.to_path_buf(), reason: crate::error::io_reason(&e) });
+                self.warn(Warning::Xattrs { path: src.to_path_buf(), reason: crate::io_util::io_reason(&e) });
                 Ok(())
             }
         }
@@ -355,7 +355,11 @@ impl<W: Write> Walker<'_, '_, W> {
     }
 
     fn unreadable(&self, src: &Path, e: &io::Error) {
-        self.warn(Warning::Unreadable { path: src.to_path_buf(), kind: e.kind(), reason: crate::error::io_reason(e) });
+        self.warn(Warning::Unreadable {
+            path: src.to_path_buf(),
+            kind: e.kind(),
+            reason: crate::io_util::io_reason(e),
+        });
     }
 
     fn append_dir(&mut self, src: &Path, name: &Path, meta: &fs::Metadata) -> Result<(), Error> {
@@ -363,7 +367,7 @@ impl<W: Write> Walker<'_, '_, W> {
         let mut children = match listed {
             Ok(children) => children,
             Err(e) => {
-                self.warn(Warning::Unlisted { path: src.to_path_buf(), reason: crate::error::io_reason(&e) });
+                self.warn(Warning::Unlisted { path: src.to_path_buf(), reason: crate::io_util::io_reason(&e) });
                 Vec::new()
             }
         };
@@ -423,7 +427,7 @@ impl<W: Write> Walker<'_, '_, W> {
             None => {}
             Some(source::ShortRead::Shrank) => self.warn(Warning::Shrank { path: src.to_path_buf(), size, read }),
             Some(source::ShortRead::Failed(e)) => {
-                self.warn(Warning::ReadFailed { path: src.to_path_buf(), read, reason: crate::error::io_reason(&e) })
+                self.warn(Warning::ReadFailed { path: src.to_path_buf(), read, reason: crate::io_util::io_reason(&e) })
             }
         }
         if let Some(id) = id {

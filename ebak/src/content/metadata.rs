@@ -66,7 +66,7 @@ pub(crate) fn apply(
     if options.owners
         && let Err(e) = set_owner(full, meta, kind)
     {
-        warnings.push(RestoreWarning::Owner { entry: entry.to_path_buf(), reason: crate::error::io_reason(&e) });
+        warnings.push(RestoreWarning::Owner { entry: entry.to_path_buf(), reason: crate::io_util::io_reason(&e) });
     }
     if options.xattrs {
         for (name, value) in &meta.xattrs {
@@ -74,7 +74,7 @@ pub(crate) fn apply(
                 warnings.push(RestoreWarning::Xattr {
                     entry: entry.to_path_buf(),
                     name: String::from_utf8_lossy(name).into_owned(),
-                    reason: crate::error::io_reason(&e),
+                    reason: crate::io_util::io_reason(&e),
                 });
             }
         }
