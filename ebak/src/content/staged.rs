@@ -333,3 +333,71 @@ fn make_writable(root: &Path) {
     #[cfg(not(unix))]
     let _ = root;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_unlocked_staging_directories_with_the_lock_file_are_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        // A restore running now: its lock is held.
+        let running = StagedTree::new(dir.path(), false).unwrap();
+        // A killed one: the lock file, nobody holding it.
+        let killed = dir.path().join(".ebak-restore-killed");
+        fs::create_dir_all(killed.join("new/tree")).unwrap();
+        fs::write(killed.join(LOCK_NAME), LOCK_TEXT).unwrap();
+        fs::write(killed.join("new/tree/plain.txt"), "plaintext").unwrap();
+        // Read-only directories do not keep it.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(killed.join("new/tree"), fs::Permissions::from_mode(0o500)).unwrap();
+        }
+        // Named alike, but not provably ebak's.
+        let foreign = dir.path().join(".ebak-restore-foreign");
+        fs::create_dir(&foreign).unwrap();
+        let odd_lock = dir.path().join(".ebak-restore-odd");
+        fs::create_dir(&odd_lock).unwrap();
+        fs::write(odd_lock.join(LOCK_NAME), "something else\n").unwrap();
+        // Not a directory at all.
+        fs::write(dir.path().join(".ebak-restore-file"), "x").unwrap();
+
+        let stale = remove_stale(dir.path()).unwrap();
+        assert_eq!(stale.removed, [killed.clone()]);
+        assert_eq!(stale.unknown, [foreign.clone(), odd_lock.clone()]);
+        assert!(!killed.exists());
+        assert!(running.temp_path().exists(), "a running restore is left alone");
+        drop(running);
+        assert!(remove_stale(dir.path()).unwrap().removed.is_empty());
+    }
+
+    #[test]
+    fn a_refused_merge_moves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target");
+        fs::create_dir_all(target.join("t/keep")).unwrap();
+        fs::write(target.join("t/a"), "old a").unwrap();
+        fs::write(target.join("t/keep/mine"), "mine").unwrap();
+        let staging = dir.path().join("staging");
+        fs::create_dir_all(staging.join("t/keep")).unwrap();
+        fs::write(staging.join("t/a"), "new a").unwrap();
+        fs::write(staging.join("t/keep/new"), "new").unwrap();
+        // `t/z` sorts after the others: a directory in the target where the
+        // backup has a file is refused while planning, before any move.
+        fs::create_dir(target.join("t/z")).unwrap();
+        fs::write(staging.join("t/z"), "file").unwrap();
+        let temp = dir.path().join("temp");
+        fs::create_dir(&temp).unwrap();
+        let err = merge::put_in_place(&target, &staging, &temp, true).unwrap_err();
+        assert!(matches!(err, Error::Content(ContentError::WouldReplaceDirectory { .. })), "{err}");
+        assert_eq!(fs::read_to_string(target.join("t/a")).unwrap(), "old a");
+        assert!(!target.join("t/keep/new").exists());
+        fs::remove_dir(target.join("t/z")).unwrap();
+        merge::put_in_place(&target, &staging, &temp, true).unwrap();
+        assert_eq!(fs::read_to_string(target.join("t/a")).unwrap(), "new a");
+        assert_eq!(fs::read_to_string(target.join("t/keep/new")).unwrap(), "new");
+        assert_eq!(fs::read_to_string(target.join("t/keep/mine")).unwrap(), "mine");
+        assert_eq!(fs::read_to_string(target.join("t/z")).unwrap(), "file");
+    }
+}
