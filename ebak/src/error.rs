@@ -181,7 +181,7 @@ pub enum Refusal {
     ThroughSymlink,
     /// A hard link to a name outside the archive.
     HardLinkOutside,
-    /// A hard link to a name the archive has not restored before it.
+    /// A hard link to a name that is not a regular file restored before it.
     HardLinkMissing,
     /// A device, FIFO or other type a backup does not restore.
     UnsupportedType(String),
@@ -197,7 +197,7 @@ impl fmt::Display for Refusal {
             Self::NoLinkTarget => f.write_str("has no target"),
             Self::ThroughSymlink => f.write_str("would be written through a symlink"),
             Self::HardLinkOutside => f.write_str("points outside the archive"),
-            Self::HardLinkMissing => f.write_str("names a file the archive does not hold before it"),
+            Self::HardLinkMissing => f.write_str("does not name a regular file stored before it"),
             Self::UnsupportedType(t) => write!(f, "has an unsupported type ({t})"),
             Self::Unpack(why) => f.write_str(why),
         }

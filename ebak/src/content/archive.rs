@@ -402,22 +402,16 @@ impl<W: Write> Walker<'_, '_, W> {
         self.append_xattrs(src)?;
         let mut header = header_for(meta);
         let size = meta.len();
-        let (ranges, extension) = match source::data_ranges(&file, meta) {
-            Some(ranges) => {
-                let extension = sparse_header(&mut header, &ranges, size);
-                (ranges, extension)
-            }
-            None => (vec![(0, size)], Vec::new()),
-        };
-        // The header promises exactly these ranges: the reader gives
+        let ranges = source::data_ranges(&file, meta);
+        // The header promises exactly `size` bytes: the reader gives
         // exactly them, so a file that grows or shrinks while it is read
         // cannot corrupt the archive (a shrunk one ends in zeros).
         let mut buf = std::mem::take(&mut self.buf);
         if buf.is_empty() {
             buf = vec![0u8; source::FILE_BUFFER_BYTES];
         }
-        let mut reader = source::ExactReader::new(file, ranges, &mut buf, self.options.counter);
-        let written = self.builder.append_data(&mut header, name, extension.as_slice().chain(&mut reader));
+        let mut reader = source::ExactReader::new(file, size, ranges.as_deref(), &mut buf, self.options.counter);
+        let written = self.builder.append_data(&mut header, name, &mut reader);
         let read = reader.bytes_read();
         let short = reader.short();
         self.buf = buf;
@@ -437,34 +431,6 @@ impl<W: Write> Walker<'_, '_, W> {
     }
 }
 
-/// Makes `header` an old-GNU sparse entry ('S') for `ranges` of a file of
-/// `size` bytes, and returns the extension blocks that follow it (the
-/// ranges past the header's four, 21 to a block).
-fn sparse_header(header: &mut tar::Header, ranges: &[(u64, u64)], size: u64) -> Vec<u8> {
-    header.set_entry_type(tar::EntryType::GNUSparse);
-    header.set_size(ranges.iter().map(|(_, len)| *len).fold(0u64, u64::saturating_add));
-    let mut rest = ranges.iter();
-    let Some(gnu) = header.as_gnu_mut() else { return Vec::new() };
-    gnu.set_real_size(size);
-    for (slot, (offset, len)) in gnu.sparse.iter_mut().zip(rest.by_ref()) {
-        slot.set_offset(*offset);
-        slot.set_length(*len);
-    }
-    let mut rest = rest.peekable();
-    gnu.set_is_extended(rest.peek().is_some());
-    let mut blocks = Vec::new();
-    while rest.peek().is_some() {
-        let mut ext = tar::GnuExtSparseHeader::new();
-        for (slot, (offset, len)) in ext.sparse.iter_mut().zip(rest.by_ref()) {
-            slot.set_offset(*offset);
-            slot.set_length(*len);
-        }
-        ext.set_is_extended(rest.peek().is_some());
-        blocks.extend_from_slice(ext.as_bytes());
-    }
-    blocks
-}
-
 #[cfg(unix)]
 fn link_count(meta: &fs::Metadata) -> u64 {
     use std::os::unix::fs::MetadataExt;
@@ -481,9 +447,10 @@ fn link_count(_: &fs::Metadata) -> u64 {
 ///
 /// Each path is followed if it is a symlink; inside the trees, symlinks
 /// are stored as links. Regular files with several names in the trees
-/// are stored once, then as hard links; files with holes as GNU sparse
-/// entries; extended attributes as PAX `SCHILY.xattr.*` records; owner and
-/// group as numeric ids. What cannot be read inside a tree, or changes
+/// are stored once, then as hard links (`'1'`); files with holes with
+/// their whole content (the holes as zeros, not read: content spec 6.10);
+/// extended attributes as PAX `SCHILY.xattr.*` records; owner and group as
+/// numeric ids. What cannot be read inside a tree, or changes
 /// while read, is reported through `options.on_warning` and does not stop
 /// the archive ([`Warning`]).
 ///

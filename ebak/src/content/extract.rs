@@ -193,8 +193,11 @@ struct Extraction<'r> {
     /// Directories under `root` known to be real directories (not
     /// symlinks): a parent is checked once.
     real_dirs: HashSet<PathBuf>,
-    /// Non-directory entries written so far (hard links may name them).
-    written: HashSet<PathBuf>,
+    /// Regular files (and hard links to them) written so far: what a
+    /// hard link may name.
+    files: HashSet<PathBuf>,
+    /// The copy buffer for file data.
+    buf: Vec<u8>,
 }
 
 impl Extraction<'_> {
@@ -251,7 +254,7 @@ pub fn extract<R: Read>(
     // is a warning, and for directories and symlinks too.
     archive.set_preserve_ownerships(false);
     archive.set_unpack_xattrs(false);
-    let mut state = Extraction { root, real_dirs: HashSet::new(), written: HashSet::new() };
+    let mut state = Extraction { root, real_dirs: HashSet::new(), files: HashSet::new(), buf: Vec::new() };
     let mut dirs: BTreeMap<PathBuf, (u32, u64)> = BTreeMap::new();
     let mut tops: BTreeSet<OsString> = BTreeSet::new();
     let mut found = vec![false; options.selection.paths.len()];
@@ -289,7 +292,21 @@ pub fn extract<R: Read>(
             check_top(top)?;
         }
         match kind {
-            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {}
+            tar::EntryType::Regular | tar::EntryType::Continuous if meta.gnu_sparse => {
+                // content spec 6.8: a PAX sparse map would be restored as
+                // the file's content by a reader that ignored it.
+                return Err(refused(&raw, "entry", Refusal::UnsupportedType("a PAX sparse file".into())));
+            }
+            tar::EntryType::Regular | tar::EntryType::Continuous => {
+                state.check_parents(&raw, &path, "entry")?;
+                let full = root.join(&path);
+                write_file(&mut entry, &full, &meta, &mut state.buf)
+                    .map_err(|e| e.into_error(&raw, root, seen, &path))?;
+                state.files.insert(path.clone());
+                metadata::apply(&full, &path, kind, &meta, options, &mut stats.warnings);
+                stats.entries = stats.entries.saturating_add(1);
+                continue;
+            }
             tar::EntryType::Directory => entry.set_preserve_permissions(false),
             tar::EntryType::Symlink => {
                 let target = entry.link_name().map_err(tar_err)?;
@@ -303,7 +320,8 @@ pub fn extract<R: Read>(
                 let Some(target) = checked_relative(&target) else {
                     return Err(refused(&raw, "hard link", Refusal::HardLinkOutside));
                 };
-                if !state.written.contains(&target) {
+                // content spec 7.2: an earlier regular file of this archive.
+                if !state.files.contains(&target) {
                     return Err(if options.selection.is_all() || dirs.contains_key(&target) {
                         refused(&raw, "hard link", Refusal::HardLinkMissing)
                     } else {
@@ -311,19 +329,6 @@ pub fn extract<R: Read>(
                     });
                 }
                 state.check_parents(&raw, &target, "hard link")?;
-                if fs::symlink_metadata(root.join(&target)).is_ok_and(|m| m.file_type().is_symlink()) {
-                    // A second name of a symlink (GNU tar stores these):
-                    // linked here, as the link itself. tar would follow it.
-                    state.check_parents(&raw, &path, "hard link")?;
-                    let full = root.join(&path);
-                    full.parent()
-                        .map_or(Ok(()), fs::create_dir_all)
-                        .and_then(|()| fs::hard_link(root.join(&target), &full))
-                        .map_err(|e| unpack_error(&e, &raw, root))?;
-                    state.written.insert(path);
-                    stats.entries = stats.entries.saturating_add(1);
-                    continue;
-                }
             }
             tar::EntryType::XGlobalHeader | tar::EntryType::XHeader => continue,
             other => return Err(refused(&raw, "entry", Refusal::UnsupportedType(format!("{other:?}")))),
@@ -340,8 +345,8 @@ pub fn extract<R: Read>(
             // Writable until the end; its own mode is applied then.
             metadata::make_owner_writable(&full).map_err(|e| Error::io_at(Stage::WriteRestored, &raw, e))?;
             state.real_dirs.insert(path.clone());
-        } else {
-            state.written.insert(path.clone());
+        } else if kind == tar::EntryType::Link {
+            state.files.insert(path.clone());
         }
         metadata::apply(&full, &path, kind, &meta, options, &mut stats.warnings);
         stats.entries = stats.entries.saturating_add(1);
@@ -357,6 +362,71 @@ pub fn extract<R: Read>(
         .map(|(p, (mode, mtime))| (p, mode, mtime))
         .collect();
     Ok(stats)
+}
+
+/// How much of a file's data is written (or, all zeros, skipped as a hole)
+/// at a time.
+const HOLE_BLOCK_BYTES: usize = 64 << 10;
+
+/// Why writing a file failed: reading its data from the archive, or the
+/// disk.
+enum FileError {
+    Read(io::Error),
+    Write(io::Error),
+}
+
+impl FileError {
+    fn into_error(self, raw: &Path, root: &Path, seen: u64, path: &Path) -> Error {
+        match self {
+            Self::Read(e) => malformed_at(&e, seen, Some(path)),
+            Self::Write(e) => unpack_error(&e, raw, root),
+        }
+    }
+}
+
+/// Writes a regular file's data from `entry` to `full` (new: an existing
+/// name, even a dangling symlink, is refused by the system), with its mode
+/// and time. Blocks of 64 KiB that are all zeros become holes (content
+/// spec 6.10: a sparse file comes back sparse).
+fn write_file<R: Read>(entry: &mut R, full: &Path, meta: &EntryMeta, buf: &mut Vec<u8>) -> Result<(), FileError> {
+    use std::io::{Seek, SeekFrom, Write};
+    if let Some(parent) = full.parent() {
+        fs::create_dir_all(parent).map_err(FileError::Write)?;
+    }
+    let mut file = fs::OpenOptions::new().write(true).create_new(true).open(full).map_err(FileError::Write)?;
+    buf.resize(HOLE_BLOCK_BYTES, 0);
+    let mut len = 0u64;
+    let mut ends_in_hole = false;
+    loop {
+        // A whole block (or the last, shorter one), so that holes stay
+        // aligned to the file's blocks.
+        let mut n = 0;
+        while let Some(space) = buf.get_mut(n..).filter(|s| !s.is_empty()) {
+            match entry.read(space) {
+                Ok(0) => break,
+                Ok(k) => n = n.saturating_add(k),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(FileError::Read(e)),
+            }
+        }
+        let Some(block) = buf.get(..n).filter(|b| !b.is_empty()) else { break };
+        let n64 = u64::try_from(n).unwrap_or(u64::MAX);
+        if n == HOLE_BLOCK_BYTES && block.iter().all(|&b| b == 0) {
+            file.seek(SeekFrom::Current(i64::try_from(n).unwrap_or(i64::MAX))).map_err(FileError::Write)?;
+            ends_in_hole = true;
+        } else {
+            file.write_all(block).map_err(FileError::Write)?;
+            ends_in_hole = false;
+        }
+        len = len.saturating_add(n64);
+        if n < HOLE_BLOCK_BYTES {
+            break;
+        }
+    }
+    if ends_in_hole {
+        file.set_len(len).map_err(FileError::Write)?;
+    }
+    metadata::set_file(&file, meta.mode, meta.mtime).map_err(FileError::Write)
 }
 
 /// A failure to write `entry` under `root`: the disk's, or a refusal in

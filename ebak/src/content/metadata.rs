@@ -18,6 +18,8 @@ pub(crate) struct EntryMeta {
     pub(crate) gid: u64,
     /// `SCHILY.xattr.NAME` records: (NAME, value).
     pub(crate) xattrs: Vec<(Vec<u8>, Vec<u8>)>,
+    /// A `GNU.sparse.*` PAX record is present (content spec 6.8: refused).
+    pub(crate) gnu_sparse: bool,
 }
 
 /// The PAX key prefix of an extended attribute (as GNU tar and star write).
@@ -36,15 +38,17 @@ impl EntryMeta {
         let (mode, mtime) = (header.mode().unwrap_or(0), header.mtime().unwrap_or(0));
         let (uid, gid) = (header.uid().unwrap_or(0), header.gid().unwrap_or(0));
         let mut xattrs = Vec::new();
+        let mut gnu_sparse = false;
         if let Some(records) = entry.pax_extensions()? {
             for record in records {
                 let record = record?;
                 if let Some(name) = record.key_bytes().strip_prefix(XATTR_PREFIX) {
                     xattrs.push((name.to_vec(), record.value_bytes().to_vec()));
                 }
+                gnu_sparse |= record.key_bytes().starts_with(b"GNU.sparse.");
             }
         }
-        Ok(Self { mode, mtime, uid, gid, xattrs })
+        Ok(Self { mode, mtime, uid, gid, xattrs, gnu_sparse })
     }
 }
 
@@ -133,6 +137,20 @@ fn system_time(mtime: u64) -> io::Result<std::time::SystemTime> {
     std::time::UNIX_EPOCH
         .checked_add(std::time::Duration::from_secs(mtime))
         .ok_or_else(|| io::Error::other("modification time out of range"))
+}
+
+/// Sets a regular file's mode (all 12 bits: the process umask does not
+/// apply) and modification time.
+pub(crate) fn set_file(file: &fs::File, mode: u32, mtime: u64) -> io::Result<()> {
+    file.set_modified(system_time(mtime)?)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(fs::Permissions::from_mode(mode & 0o7777))?;
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    Ok(())
 }
 
 /// Sets a directory's modification time and mode.

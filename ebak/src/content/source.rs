@@ -20,17 +20,28 @@ pub(crate) enum ShortRead {
     Failed(io::Error),
 }
 
-/// A file's data as a tar body: the byte ranges `ranges` (offset, length),
-/// one after the other, each exactly as long as it says. If the file ends
-/// early or a read fails, the rest is zeros and [`ExactReader::short`]
-/// says why: the archive stays well formed, and the caller warns.
+/// A stretch of a file's stored data.
+#[derive(Clone, Copy, Debug)]
+enum Segment {
+    /// Read `len` bytes from `offset`.
+    Data { offset: u64, len: u64 },
+    /// A hole: `len` zeros, not read.
+    Zeros(u64),
+}
+
+/// A file's data as a tar body: exactly `size` bytes. Data is read where
+/// the file has data; its holes (`ranges` says where the data is) are
+/// given as zeros without reading them. If the file ends early or a read
+/// fails, the rest is zeros and [`ExactReader::short`] says why: the
+/// archive stays well formed, and the caller warns.
 pub(crate) struct ExactReader<'b> {
     file: fs::File,
     buf: &'b mut [u8],
     pos: usize,
     filled: usize,
-    ranges: std::vec::IntoIter<(u64, u64)>,
-    /// Bytes left in the current range.
+    segments: std::vec::IntoIter<Segment>,
+    /// The current segment, and how much of it is left.
+    current: Option<Segment>,
     left: u64,
     /// Bytes read from the file (not the zeros).
     read: u64,
@@ -38,15 +49,41 @@ pub(crate) struct ExactReader<'b> {
     counter: Option<&'b Counter>,
 }
 
+/// The segments of a file of `size` bytes whose data is at `ranges`
+/// (offset, length; sorted), or all data if `None`.
+fn segments(size: u64, ranges: Option<&[(u64, u64)]>) -> Vec<Segment> {
+    let Some(ranges) = ranges else { return vec![Segment::Data { offset: 0, len: size }] };
+    let mut out = Vec::with_capacity(ranges.len().saturating_mul(2).saturating_add(1));
+    let mut at = 0u64;
+    for &(offset, len) in ranges {
+        let offset = offset.clamp(at, size);
+        let end = offset.saturating_add(len).min(size);
+        if offset > at {
+            out.push(Segment::Zeros(offset.saturating_sub(at)));
+        }
+        if end > offset {
+            out.push(Segment::Data { offset, len: end.saturating_sub(offset) });
+        }
+        at = at.max(end);
+    }
+    if at < size {
+        out.push(Segment::Zeros(size.saturating_sub(at)));
+    }
+    out
+}
+
 impl<'b> ExactReader<'b> {
-    /// Reads `ranges` of `file` through `buf`.
+    /// Reads the `size` bytes of `file` (its data at `ranges`, if it has
+    /// holes) through `buf`.
     pub(crate) fn new(
         file: fs::File,
-        ranges: Vec<(u64, u64)>,
+        size: u64,
+        ranges: Option<&[(u64, u64)]>,
         buf: &'b mut [u8],
         counter: Option<&'b Counter>,
     ) -> Self {
-        Self { file, buf, pos: 0, filled: 0, ranges: ranges.into_iter(), left: 0, read: 0, short: None, counter }
+        let segments = segments(size, ranges).into_iter();
+        Self { file, buf, pos: 0, filled: 0, segments, current: None, left: 0, read: 0, short: None, counter }
     }
 
     /// Why the stored data ends in zeros, if it does.
@@ -61,19 +98,24 @@ impl<'b> ExactReader<'b> {
 
     fn refill(&mut self) {
         while self.left == 0 {
-            let Some((offset, len)) = self.ranges.next() else { return };
-            self.left = len;
-            if len > 0
-                && self.short.is_none()
-                && let Err(e) = self.file.seek(SeekFrom::Start(offset))
-            {
-                self.short = Some(ShortRead::Failed(e));
-            }
+            let Some(segment) = self.segments.next() else { return };
+            self.current = Some(segment);
+            self.left = match segment {
+                Segment::Data { offset, len } => {
+                    if self.short.is_none()
+                        && let Err(e) = self.file.seek(SeekFrom::Start(offset))
+                    {
+                        self.short = Some(ShortRead::Failed(e));
+                    }
+                    len
+                }
+                Segment::Zeros(len) => len,
+            };
         }
         let want = usize::try_from(self.left).unwrap_or(usize::MAX).min(self.buf.len());
         let Some(space) = self.buf.get_mut(..want) else { return };
         let mut n = 0;
-        if self.short.is_none() {
+        if self.short.is_none() && matches!(self.current, Some(Segment::Data { .. })) {
             n = loop {
                 match self.file.read(space) {
                     Ok(0) => {
@@ -94,8 +136,7 @@ impl<'b> ExactReader<'b> {
             }
         }
         if n == 0 {
-            // Zeros for the rest of this range (and, through later refills,
-            // of the others).
+            // A hole, or the rest after a short read: zeros.
             space.fill(0);
             n = want;
         }
@@ -120,10 +161,11 @@ impl Read for ExactReader<'_> {
     }
 }
 
-/// The data ranges of a file with holes (offset, length), each starting
-/// and, but for the last, ending on a 512-byte boundary as the GNU sparse
-/// format requires; `None` if the file has no holes (or the system cannot
-/// tell). A file that ends in a hole gets a last, empty range at its end.
+/// The data ranges of a file with holes (offset, length, sorted), so that
+/// the holes are given as zeros without reading them (content spec 6.10:
+/// a sparse file is stored with its whole content, and zstd makes next to
+/// nothing of the zeros); `None` if the file has no holes, or the system
+/// cannot tell.
 #[cfg(unix)]
 pub(crate) fn data_ranges(file: &fs::File, meta: &fs::Metadata) -> Option<Vec<(u64, u64)>> {
     use rustix::fs::SeekFrom as S;
@@ -136,25 +178,23 @@ pub(crate) fn data_ranges(file: &fs::File, meta: &fs::Metadata) -> Option<Vec<(u
     let mut ranges: Vec<(u64, u64)> = Vec::new();
     let mut at = 0u64;
     while at < size {
-        let Ok(start) = rustix::fs::seek(file, S::Data(at)) else { break };
+        let start = match rustix::fs::seek(file, S::Data(at)) {
+            Ok(start) => start,
+            // No data after `at`: the rest is a hole.
+            Err(rustix::io::Errno::NXIO) => break,
+            // The file system cannot tell: read the file whole.
+            Err(_) => return None,
+        };
         let end = rustix::fs::seek(file, S::Hole(start)).ok()?.min(size);
-        let start = start & !511;
-        let end = end.checked_add(511).map_or(size, |e| (e & !511).min(size));
-        match ranges.last_mut() {
-            Some((s, l)) if s.checked_add(*l) == Some(start) => *l = end.checked_sub(*s)?,
-            _ => ranges.push((start, end.checked_sub(start)?)),
+        if end <= start {
+            break;
         }
+        ranges.push((start, end.saturating_sub(start)));
         at = end;
     }
     match ranges.as_slice() {
         [(0, len)] if *len == size => None,
-        _ => {
-            let end = ranges.last().map_or(0, |(s, l)| s.saturating_add(*l));
-            if end < size {
-                ranges.push((size, 0));
-            }
-            Some(ranges)
-        }
+        _ => Some(ranges),
     }
 }
 

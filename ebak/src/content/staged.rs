@@ -364,7 +364,7 @@ mod tests {
         fs::write(dir.path().join(".ebak-restore-file"), "x").unwrap();
 
         let stale = remove_stale(dir.path()).unwrap();
-        assert_eq!(stale.removed, [killed.clone()]);
+        assert_eq!(stale.removed, std::slice::from_ref(&killed));
         assert_eq!(stale.unknown, [foreign.clone(), odd_lock.clone()]);
         assert!(!killed.exists());
         assert!(running.temp_path().exists(), "a running restore is left alone");
