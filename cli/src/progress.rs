@@ -36,10 +36,17 @@ pub fn while_deriving<T>(derive: impl FnOnce() -> T) -> T {
 pub struct Progress(Option<ProgressBar>);
 
 impl Progress {
+    /// Whether a bar would be shown (so that its total is worth working
+    /// out).
+    #[must_use]
+    pub fn shown(quiet: bool) -> bool {
+        !quiet && std::io::stderr().is_terminal()
+    }
+
     /// A bar for `total` bytes (a spinner if unknown) labelled `what`.
     #[must_use]
     pub fn new(total: Option<u64>, quiet: bool, what: &str) -> Self {
-        if quiet || !std::io::stderr().is_terminal() {
+        if !Self::shown(quiet) {
             return Self(None);
         }
         let bar = match total {

@@ -68,7 +68,12 @@ pub fn backup(args: &BackupArgs, global: Global) -> Result<(), CliError> {
     let (key, header, show_key) = new_backup_secrets(&args.sources, args.new_key, FLAGS)?;
 
     let compression = if args.no_compress { Compression::None } else { Compression::Zstd };
-    let total = if from_stdin { None } else { Some(archive::total_size(&args.paths, &exclude)) };
+    // The total takes a walk of the trees: only for a bar that shows it.
+    let total = if from_stdin || !Progress::shown(global.quiet) {
+        None
+    } else {
+        Some(archive::total_size(&args.paths, &exclude))
+    };
     let bar = Progress::new(total, global.quiet, "backup");
     let counter = Counter::default();
     let progress = {

@@ -300,8 +300,16 @@ pub fn extract<R: Read>(
             tar::EntryType::Regular | tar::EntryType::Continuous => {
                 state.check_parents(&raw, &path, "entry")?;
                 let full = root.join(&path);
-                write_file(&mut entry, &full, &meta, &mut state.buf)
+                // Known to exist (checked above): no mkdir per file.
+                let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+                let make_parents = parent.is_some_and(|p| !state.real_dirs.contains(p));
+                write_file(&mut entry, &full, &meta, &mut state.buf, make_parents)
                     .map_err(|e| e.into_error(&raw, root, seen, &path))?;
+                if make_parents {
+                    for dir in path.ancestors().skip(1).filter(|p| !p.as_os_str().is_empty()) {
+                        state.real_dirs.insert(dir.to_path_buf());
+                    }
+                }
                 state.files.insert(path.clone());
                 metadata::apply(&full, &path, kind, &meta, options, &mut stats.warnings);
                 stats.entries = stats.entries.saturating_add(1);
@@ -388,9 +396,15 @@ impl FileError {
 /// name, even a dangling symlink, is refused by the system), with its mode
 /// and time. Blocks of 64 KiB that are all zeros become holes (content
 /// spec 6.10: a sparse file comes back sparse).
-fn write_file<R: Read>(entry: &mut R, full: &Path, meta: &EntryMeta, buf: &mut Vec<u8>) -> Result<(), FileError> {
+fn write_file<R: Read>(
+    entry: &mut R,
+    full: &Path,
+    meta: &EntryMeta,
+    buf: &mut Vec<u8>,
+    make_parents: bool,
+) -> Result<(), FileError> {
     use std::io::{Seek, SeekFrom, Write};
-    if let Some(parent) = full.parent() {
+    if make_parents && let Some(parent) = full.parent() {
         fs::create_dir_all(parent).map_err(FileError::Write)?;
     }
     let mut file = fs::OpenOptions::new().write(true).create_new(true).open(full).map_err(FileError::Write)?;

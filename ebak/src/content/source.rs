@@ -45,6 +45,8 @@ pub(crate) struct ExactReader<'b> {
     left: u64,
     /// Bytes read from the file (not the zeros).
     read: u64,
+    /// Where the file's offset is once the current segment is read.
+    position: u64,
     short: Option<ShortRead>,
     counter: Option<&'b Counter>,
 }
@@ -83,7 +85,19 @@ impl<'b> ExactReader<'b> {
         counter: Option<&'b Counter>,
     ) -> Self {
         let segments = segments(size, ranges).into_iter();
-        Self { file, buf, pos: 0, filled: 0, segments, current: None, left: 0, read: 0, short: None, counter }
+        Self {
+            file,
+            buf,
+            pos: 0,
+            filled: 0,
+            segments,
+            current: None,
+            left: 0,
+            read: 0,
+            position: 0,
+            short: None,
+            counter,
+        }
     }
 
     /// Why the stored data ends in zeros, if it does.
@@ -102,11 +116,15 @@ impl<'b> ExactReader<'b> {
             self.current = Some(segment);
             self.left = match segment {
                 Segment::Data { offset, len } => {
+                    // A file opened is at offset 0: no seek for the first
+                    // (for most files, the only) segment.
                     if self.short.is_none()
+                        && offset != self.position
                         && let Err(e) = self.file.seek(SeekFrom::Start(offset))
                     {
                         self.short = Some(ShortRead::Failed(e));
                     }
+                    self.position = offset.saturating_add(len);
                     len
                 }
                 Segment::Zeros(len) => len,
