@@ -530,12 +530,15 @@ pub fn list(input: impl Read, each: &mut dyn FnMut(&EntryInfo)) -> Result<u64, E
     for entry in archive.entries().map_err(|e| malformed_at(&e, 0, None))? {
         let mut entry = entry.map_err(|e| malformed_at(&e, entries, last.as_deref()))?;
         let tar_err = |e: io::Error| malformed_at(&e, entries, last.as_deref());
-        let header = entry.header();
-        let kind = header.entry_type();
+        let kind = entry.header().entry_type();
         if matches!(kind, tar::EntryType::XGlobalHeader | tar::EntryType::XHeader) {
             io::copy(&mut entry, &mut io::sink()).map_err(tar_err)?;
             continue;
         }
+        // The entry's PAX records, parsed as a restore parses them, so that
+        // a verify finds a malformed one too (content spec 7.7).
+        EntryMeta::read(&mut entry).map_err(tar_err)?;
+        let header = entry.header();
         let info = EntryInfo {
             path: entry.path().map_err(tar_err)?.into_owned(),
             kind: kind.as_byte(),
@@ -567,6 +570,25 @@ mod tests {
         assert_eq!(checked_relative(Path::new("a/../../b")), None);
         assert_eq!(checked_relative(Path::new("..")), None);
         assert_eq!(checked_relative(Path::new(".")), None);
+    }
+
+    #[test]
+    fn a_verify_parses_pax_records_as_a_restore_does() {
+        let mut b = tar::Builder::new(Vec::new());
+        // "20 SCHILY.xattr.a=b\n" is 20 bytes; say 30.
+        let mut x = tar::Header::new_ustar();
+        let record = b"30 SCHILY.xattr.a=b\n";
+        x.set_size(record.len() as u64);
+        x.set_entry_type(tar::EntryType::XHeader);
+        x.set_cksum();
+        b.append(&x, &record[..]).unwrap();
+        let mut h = tar::Header::new_gnu();
+        h.set_size(1);
+        h.set_cksum();
+        b.append_data(&mut h, "f", &b"x"[..]).unwrap();
+        let archive = b.into_inner().unwrap();
+        let e = walk(archive.as_slice()).unwrap_err();
+        assert!(matches!(e, Error::Content(ContentError::Malformed { .. })), "{e}");
     }
 
     #[test]
