@@ -107,7 +107,7 @@ enum Command {
         /// Replace an existing target (-o), or restore into existing entries (-C): files and symlinks the backup holds are replaced, the rest kept.
         #[arg(long)]
         force: bool,
-        /// Set extended attributes (done anyway as root, who also gets owners and groups back).
+        /// Set every extended attribute, security.* and trusted.* included (as root, owners, groups, user.* attributes and ACLs are set without it).
         #[arg(long)]
         xattrs: bool,
         #[command(flatten)]

@@ -193,3 +193,68 @@ fn a_generated_tree_comes_back_as_it_was() {
     restore(&work.join("b.ebak"), &again);
     assert_eq!(diff(&tree, &again.join("tree")), format!("Only in {}: secret.txt\n", tree.display()));
 }
+
+/// content spec 6.10: attributes of the security and trusted namespaces
+/// are restored only when asked (`--xattrs`); a restore that cannot set
+/// one (a user other than root asking for a trusted one) completes with a
+/// warning, exit code 1. Setting a trusted attribute takes root: run as
+/// another user, the test is skipped.
+#[test]
+fn privileged_attributes_only_when_asked_and_failures_are_warnings() {
+    use std::os::unix::process::CommandExt;
+    if !is_root() {
+        eprintln!("not root: trusted.* attributes cannot be set; skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    let tree = dir.path().join("t");
+    fs::create_dir(&tree).unwrap();
+    let f = tree.join("f");
+    fs::write(&f, "x").unwrap();
+    let set = |n: &str, v: &[u8]| rustix::fs::lsetxattr(&f, n, v, rustix::fs::XattrFlags::empty());
+    if set("user.a", b"1").is_err() || set("trusted.b", b"2").is_err() {
+        eprintln!("the file system here takes no user.* or trusted.* attributes; skipped");
+        return;
+    }
+    let file = dir.path().join("b.ebak");
+    ebak().env("EBAK_KEY", key()).arg("backup").arg(&tree).arg("-o").arg(&file).assert().success();
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
+    let plain = dir.path().join("plain");
+    restore(&file, &plain);
+    assert_eq!(xattr(&plain.join("t/f"), "user.a").unwrap(), b"1");
+    assert_eq!(xattr(&plain.join("t/f"), "trusted.b"), None, "not without --xattrs");
+    let asked = dir.path().join("asked");
+    ebak().env("EBAK_KEY", key()).arg("restore").arg(&file).arg("-C").arg(&asked).arg("--xattrs").assert().success();
+    assert_eq!(xattr(&asked.join("t/f"), "trusted.b").unwrap(), b"2");
+
+    let bin = assert_cmd::cargo::cargo_bin("ebak");
+    if bin.ancestors().any(|a| fs::metadata(a).is_ok_and(|m| m.permissions().mode() & 0o001 == 0)) {
+        eprintln!("the test binary is not reachable by nobody: the unprivileged part is skipped");
+        return;
+    }
+    let theirs = dir.path().join("theirs");
+    fs::create_dir(&theirs).unwrap();
+    fs::set_permissions(&theirs, fs::Permissions::from_mode(0o777)).unwrap();
+    let out = Command::new(&bin)
+        .env_clear()
+        .env("EBAK_KEY", key())
+        .args(["--quiet", "restore"])
+        .arg(&file)
+        .arg("-C")
+        .arg(&theirs)
+        .arg("--xattrs")
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("ebak: warning: t/f: extended attribute trusted.b not restored (Operation not permitted)"),
+        "{err}"
+    );
+    assert!(err.lines().last().unwrap().starts_with("ebak: completed with 1 warning"), "{err}");
+    assert_eq!(fs::read_to_string(theirs.join("t/f")).unwrap(), "x");
+    assert_eq!(xattr(&theirs.join("t/f"), "user.a").unwrap(), b"1");
+}

@@ -7,7 +7,7 @@ use crate::interrupt::Pending;
 use crate::progress::Progress;
 use crate::secrets::Sources;
 use crate::target::{STDIO, Target, is_stdio};
-use ebak::content::extract::{ExtractOptions, Selection};
+use ebak::content::extract::{ExtractOptions, Selection, Xattrs};
 use ebak::content::staged::{self, StagedTree};
 use ebak::restore::{self, Summary};
 use ebak::store::Permissions;
@@ -116,7 +116,15 @@ fn restore_dir(args: &RestoreArgs, dir: &Path, global: Global) -> Result<(), Cli
     let cx = Context { raw_hint: "use --raw -o FILE", ..cx };
     remove_stale(dir)?;
     let root = is_root();
-    let options = ExtractOptions { selection, owners: root, xattrs: root || args.xattrs };
+    // As root, as tar does: owners, groups, user attributes and ACLs;
+    // --xattrs adds the security and trusted ones (content spec 6.10: only
+    // when asked), and asks for all of them when not root.
+    let xattrs = match (args.xattrs, root) {
+        (true, _) => Xattrs::All,
+        (false, true) => Xattrs::User,
+        (false, false) => Xattrs::None,
+    };
+    let options = ExtractOptions { selection, owners: root, xattrs };
     // The directories this restore creates, deepest first.
     let created: Vec<PathBuf> =
         dir.ancestors().take_while(|a| !a.as_os_str().is_empty() && !a.exists()).map(Path::to_path_buf).collect();

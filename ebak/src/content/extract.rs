@@ -118,9 +118,36 @@ pub struct ExtractOptions {
     /// Set owners and groups from the archive (the ids it holds). Only
     /// root can give a file away: leave it off otherwise.
     pub owners: bool,
-    /// Set extended attributes from the archive. A user other than root
-    /// can set only `user.*` ones; the others become warnings.
-    pub xattrs: bool,
+    /// Which extended attributes to set from the archive.
+    pub xattrs: Xattrs,
+}
+
+/// Which extended attributes a restore sets (content spec 6.10: those of
+/// the `security.` and `trusted.` namespaces only when asked).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Xattrs {
+    /// None.
+    #[default]
+    None,
+    /// `user.*` attributes and POSIX ACLs (`system.posix_acl_*`).
+    User,
+    /// All of them, `security.*` (SELinux labels, file capabilities) and
+    /// `trusted.*` included. Setting those takes privileges: a user
+    /// other than root gets warnings for them.
+    All,
+}
+
+impl Xattrs {
+    /// Whether the attribute `name` is set.
+    #[must_use]
+    pub fn includes(self, name: &[u8]) -> bool {
+        match self {
+            Self::None => false,
+            Self::User => name.starts_with(b"user.") || name.starts_with(b"system.posix_acl_"),
+            Self::All => true,
+        }
+    }
 }
 
 /// Metadata a restore could not put back; the files are there.

@@ -72,15 +72,13 @@ pub(crate) fn apply(
     {
         warnings.push(RestoreWarning::Owner { entry: entry.to_path_buf(), reason: crate::io_util::io_reason(&e) });
     }
-    if options.xattrs {
-        for (name, value) in &meta.xattrs {
-            if let Err(e) = set_xattr(full, name, value) {
-                warnings.push(RestoreWarning::Xattr {
-                    entry: entry.to_path_buf(),
-                    name: String::from_utf8_lossy(name).into_owned(),
-                    reason: crate::io_util::io_reason(&e),
-                });
-            }
+    for (name, value) in meta.xattrs.iter().filter(|(name, _)| options.xattrs.includes(name)) {
+        if let Err(e) = set_xattr(full, name, value) {
+            warnings.push(RestoreWarning::Xattr {
+                entry: entry.to_path_buf(),
+                name: String::from_utf8_lossy(name).into_owned(),
+                reason: crate::io_util::io_reason(&e),
+            });
         }
     }
 }
