@@ -13,7 +13,10 @@
 //! archive's ([`ContentError`]); messages never carry the staging
 //! directory's name or raw header bytes.
 
+use super::files::{FileError, write_file};
+pub use super::list::{EntryInfo, list};
 use super::metadata::{self, EntryMeta};
+pub use super::options::{ExtractOptions, RestoreWarning, Selection, Xattrs};
 use super::{ContentError, Refusal};
 use crate::error::{Error, Stage};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -66,122 +69,6 @@ fn is_storage_error(e: &io::Error) -> bool {
 /// A directory whose permissions and time are applied once the tree is in
 /// place (relative path, mode, modification time).
 pub type DirMetadata = (PathBuf, u32, u64);
-
-/// Which entries a restore writes.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Selection {
-    paths: Vec<PathBuf>,
-}
-
-impl Selection {
-    /// Every entry of the backup.
-    #[must_use]
-    pub const fn all() -> Self {
-        Self { paths: Vec::new() }
-    }
-
-    /// Only the entries named by `paths` (as `ebak ls` shows them), and
-    /// what is under those that are directories.
-    ///
-    /// # Errors
-    ///
-    /// A path is absolute, empty or climbs with `..`
-    /// ([`ContentError::BadSelection`]).
-    pub fn only<P: AsRef<Path>>(paths: impl IntoIterator<Item = P>) -> Result<Self, ContentError> {
-        let paths = paths
-            .into_iter()
-            .map(|p| {
-                checked_relative(p.as_ref())
-                    .ok_or_else(|| ContentError::BadSelection { path: p.as_ref().to_path_buf() })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self { paths })
-    }
-
-    /// Whether every entry is restored.
-    #[must_use]
-    pub fn is_all(&self) -> bool {
-        self.paths.is_empty()
-    }
-
-    /// The index of the first selected path `path` is or is under.
-    fn find(&self, path: &Path) -> Option<usize> {
-        self.paths.iter().position(|s| path.starts_with(s))
-    }
-}
-
-/// How to restore a tree.
-#[derive(Clone, Debug, Default)]
-pub struct ExtractOptions {
-    /// Which entries.
-    pub selection: Selection,
-    /// Set owners and groups from the archive (the ids it holds). Only
-    /// root can give a file away: leave it off otherwise.
-    pub owners: bool,
-    /// Which extended attributes to set from the archive.
-    pub xattrs: Xattrs,
-}
-
-/// Which extended attributes a restore sets (content spec 6.10: those of
-/// the `security.` and `trusted.` namespaces only when asked).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Xattrs {
-    /// None.
-    #[default]
-    None,
-    /// `user.*` attributes and POSIX ACLs (`system.posix_acl_*`).
-    User,
-    /// All of them, `security.*` (SELinux labels, file capabilities) and
-    /// `trusted.*` included. Setting those takes privileges: a user
-    /// other than root gets warnings for them.
-    All,
-}
-
-impl Xattrs {
-    /// Whether the attribute `name` is set.
-    #[must_use]
-    pub fn includes(self, name: &[u8]) -> bool {
-        match self {
-            Self::None => false,
-            Self::User => name.starts_with(b"user.") || name.starts_with(b"system.posix_acl_"),
-            Self::All => true,
-        }
-    }
-}
-
-/// Metadata a restore could not put back; the files are there.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RestoreWarning {
-    /// An extended attribute could not be set.
-    Xattr {
-        /// The entry's name in the archive.
-        entry: PathBuf,
-        /// The attribute's name.
-        name: String,
-        /// The system's words.
-        reason: String,
-    },
-    /// The owner or group could not be set.
-    Owner {
-        /// The entry's name in the archive.
-        entry: PathBuf,
-        /// The system's words.
-        reason: String,
-    },
-}
-
-impl std::fmt::Display for RestoreWarning {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Xattr { entry, name, reason } => {
-                write!(f, "{}: extended attribute {name} not restored ({reason})", entry.display())
-            }
-            Self::Owner { entry, reason } => write!(f, "{}: owner and group not restored ({reason})", entry.display()),
-        }
-    }
-}
 
 /// What extraction did.
 #[derive(Debug, Default)]
@@ -330,8 +217,10 @@ pub fn extract<R: Read>(
                 // Known to exist (checked above): no mkdir per file.
                 let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
                 let make_parents = parent.is_some_and(|p| !state.real_dirs.contains(p));
-                write_file(&mut entry, &full, &meta, &mut state.buf, make_parents)
-                    .map_err(|e| e.into_error(&raw, root, seen, &path))?;
+                write_file(&mut entry, &full, &meta, &mut state.buf, make_parents).map_err(|e| match e {
+                    FileError::Read(e) => malformed_at(&e, seen, Some(&path)),
+                    FileError::Write(e) => unpack_error(&e, &raw, root),
+                })?;
                 if make_parents {
                     for dir in path.ancestors().skip(1).filter(|p| !p.as_os_str().is_empty()) {
                         state.real_dirs.insert(dir.to_path_buf());
@@ -399,77 +288,6 @@ pub fn extract<R: Read>(
     Ok(stats)
 }
 
-/// How much of a file's data is written (or, all zeros, skipped as a hole)
-/// at a time.
-const HOLE_BLOCK_BYTES: usize = 64 << 10;
-
-/// Why writing a file failed: reading its data from the archive, or the
-/// disk.
-enum FileError {
-    Read(io::Error),
-    Write(io::Error),
-}
-
-impl FileError {
-    fn into_error(self, raw: &Path, root: &Path, seen: u64, path: &Path) -> Error {
-        match self {
-            Self::Read(e) => malformed_at(&e, seen, Some(path)),
-            Self::Write(e) => unpack_error(&e, raw, root),
-        }
-    }
-}
-
-/// Writes a regular file's data from `entry` to `full` (new: an existing
-/// name, even a dangling symlink, is refused by the system), with its mode
-/// and time. Blocks of 64 KiB that are all zeros become holes (content
-/// spec 6.10: a sparse file comes back sparse).
-fn write_file<R: Read>(
-    entry: &mut R,
-    full: &Path,
-    meta: &EntryMeta,
-    buf: &mut Vec<u8>,
-    make_parents: bool,
-) -> Result<(), FileError> {
-    use std::io::{Seek, SeekFrom, Write};
-    if make_parents && let Some(parent) = full.parent() {
-        fs::create_dir_all(parent).map_err(FileError::Write)?;
-    }
-    let mut file = fs::OpenOptions::new().write(true).create_new(true).open(full).map_err(FileError::Write)?;
-    buf.resize(HOLE_BLOCK_BYTES, 0);
-    let mut len = 0u64;
-    let mut ends_in_hole = false;
-    loop {
-        // A whole block (or the last, shorter one), so that holes stay
-        // aligned to the file's blocks.
-        let mut n = 0;
-        while let Some(space) = buf.get_mut(n..).filter(|s| !s.is_empty()) {
-            match entry.read(space) {
-                Ok(0) => break,
-                Ok(k) => n = n.saturating_add(k),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(FileError::Read(e)),
-            }
-        }
-        let Some(block) = buf.get(..n).filter(|b| !b.is_empty()) else { break };
-        let n64 = u64::try_from(n).unwrap_or(u64::MAX);
-        if n == HOLE_BLOCK_BYTES && block.iter().all(|&b| b == 0) {
-            file.seek(SeekFrom::Current(i64::try_from(n).unwrap_or(i64::MAX))).map_err(FileError::Write)?;
-            ends_in_hole = true;
-        } else {
-            file.write_all(block).map_err(FileError::Write)?;
-            ends_in_hole = false;
-        }
-        len = len.saturating_add(n64);
-        if n < HOLE_BLOCK_BYTES {
-            break;
-        }
-    }
-    if ends_in_hole {
-        file.set_len(len).map_err(FileError::Write)?;
-    }
-    metadata::set_file(&file, meta.mode, meta.mtime).map_err(FileError::Write)
-}
-
 /// A failure to write `entry` under `root`: the disk's, or a refusal in
 /// the words of its innermost cause (tar's own text names the staging
 /// path).
@@ -519,70 +337,6 @@ pub fn apply_dir_metadata(root: &Path, dirs: &[DirMetadata]) -> Result<(), Error
 /// error of `input`: see [`extract`]).
 pub fn walk(input: impl Read) -> Result<u64, Error> {
     list(input, &mut |_| {})
-}
-
-/// What `ebak ls` shows of an entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct EntryInfo {
-    /// Its name in the archive, as stored.
-    pub path: PathBuf,
-    /// The tar type flag (`b'0'` a file, `b'5'` a directory, `b'2'` a
-    /// symlink, `b'1'` a hard link, `b'S'` a sparse file).
-    pub kind: u8,
-    /// Its size (for a sparse file, the whole file's).
-    pub size: u64,
-    /// Permission bits.
-    pub mode: u32,
-    /// Modification time, in seconds since 1970.
-    pub mtime: u64,
-    /// Owner id.
-    pub uid: u64,
-    /// Group id.
-    pub gid: u64,
-    /// A symlink's target or the name a hard link shares.
-    pub link: Option<PathBuf>,
-}
-
-/// Reads a tar body to its end, telling `each` about every entry, writing
-/// nothing. Every entry's data is read, so a truncated archive is noticed.
-///
-/// # Errors
-///
-/// As [`walk`].
-pub fn list(input: impl Read, each: &mut dyn FnMut(&EntryInfo)) -> Result<u64, Error> {
-    let mut archive = tar::Archive::new(input);
-    let mut entries = 0u64;
-    let mut last: Option<PathBuf> = None;
-    for entry in archive.entries().map_err(|e| malformed_at(&e, 0, None))? {
-        let mut entry = entry.map_err(|e| malformed_at(&e, entries, last.as_deref()))?;
-        let tar_err = |e: io::Error| malformed_at(&e, entries, last.as_deref());
-        let kind = entry.header().entry_type();
-        if matches!(kind, tar::EntryType::XGlobalHeader | tar::EntryType::XHeader) {
-            io::copy(&mut entry, &mut io::sink()).map_err(tar_err)?;
-            continue;
-        }
-        // The entry's PAX records, parsed as a restore parses them, so that
-        // a verify finds a malformed one too (content spec 7.7).
-        EntryMeta::read(&mut entry).map_err(tar_err)?;
-        let header = entry.header();
-        let info = EntryInfo {
-            path: entry.path().map_err(tar_err)?.into_owned(),
-            kind: kind.as_byte(),
-            size: entry.size(),
-            // As the restore reads them: an unparsable field is 0.
-            mode: header.mode().unwrap_or(0),
-            mtime: header.mtime().unwrap_or(0),
-            uid: header.uid().unwrap_or(0),
-            gid: header.gid().unwrap_or(0),
-            link: entry.link_name().map_err(tar_err)?.map(std::borrow::Cow::into_owned),
-        };
-        each(&info);
-        last = Some(info.path);
-        io::copy(&mut entry, &mut io::sink()).map_err(|e| malformed_at(&e, entries, last.as_deref()))?;
-        entries = entries.saturating_add(1);
-    }
-    Ok(entries)
 }
 
 #[cfg(test)]

@@ -24,9 +24,13 @@
 pub mod archive;
 pub mod exclude;
 pub mod extract;
+mod files;
+mod list;
 mod metadata;
+mod options;
 mod source;
 pub mod staged;
+mod walk;
 
 pub use crate::error::{ContentError, Refusal};
 pub use crate::registry::{Compression, Kind};
