@@ -242,6 +242,21 @@ const FAST: &[Case] = &[
         "restore {fx}/symlink.ebak -C {work}/out",
         K,
     ),
+    case(
+        "bad exclude pattern",
+        2,
+        "--exclude: exclude pattern \"[z-a]\": a range in [...] runs backwards",
+        "backup {fx}/tree -o {work}/b --exclude [z-a]",
+        K,
+    ),
+    case(
+        "restore --force: a directory where a file goes",
+        2,
+        "dirblock/tree/data.bin is a directory, and the backup holds a file there",
+        "restore {fx}/key.ebak -C {fx}/dirblock --force",
+        K,
+    ),
+    case("ls with the wrong key", 3, "wrong password or key", "ls {fx}/key.ebak", OTHER),
     case("restore a path not in it", 2, "nope is not in the backup", "restore {fx}/key.ebak nope -C {work}/out", K),
     case("restore PATH with -o", 2, "use it with -C DIR", "restore {fx}/key.ebak tree -o {work}/out", K),
     case("ls a stream backup", 2, "single stream", "ls {fx}/stream.ebak", K),
@@ -250,6 +265,13 @@ const FAST: &[Case] = &[
     case("backup into a missing dir", 5, "cannot create a file in", "backup {fx}/tree -o {work}/no/such/b.ebak", K),
     case("restore a missing file", 5, "cannot open", "restore {fx}/missing -C {work}/out", K),
     case("inspect a missing file", 5, "cannot open", "inspect {fx}/missing", NONE),
+    case(
+        "missing exclude file",
+        5,
+        "cannot read exclude file",
+        "backup {fx}/tree -o {work}/b --exclude-file {fx}/missing",
+        K,
+    ),
     case("inspect a directory", 5, "cannot read", "inspect {fx}/adir", NONE),
     case(
         "missing password file",
@@ -429,6 +451,7 @@ impl Fixture {
         fs::write(fx.join("existing.out"), "keep me").unwrap();
         fs::create_dir(fx.join("adir")).unwrap();
         fs::create_dir_all(fx.join("full/tree")).unwrap();
+        fs::create_dir_all(fx.join("dirblock/tree/data.bin")).unwrap();
         fs::create_dir(fx.join("keep")).unwrap();
         fs::write(fx.join("keep/mine.txt"), "mine").unwrap();
         Self { _root: root, fx, work, key, other_key }

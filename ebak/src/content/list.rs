@@ -35,7 +35,7 @@ pub struct EntryInfo {
 ///
 /// # Errors
 ///
-/// As [`walk`].
+/// As [`super::extract::walk`].
 pub fn list(input: impl Read, each: &mut dyn FnMut(&EntryInfo)) -> Result<u64, Error> {
     let mut archive = tar::Archive::new(input);
     let mut entries = 0u64;
