@@ -256,3 +256,34 @@ fn help_lists_every_exit_code() {
         assert!(help.contains(code), "--help lacks {code:?}: {help}");
     }
 }
+
+/// A FIFO is content a backup cannot keep: a warning (exit 1). A socket
+/// is made anew by its program: a note, and the backup exits 0 (a home
+/// directory always has some, `~/.gnupg/S.gpg-agent`).
+#[cfg(unix)]
+#[test]
+fn sockets_are_a_note_fifos_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    fs::create_dir(&tree).unwrap();
+    fs::write(tree.join("file"), "x").unwrap();
+    let _listener = std::os::unix::net::UnixListener::bind(tree.join("agent.sock")).unwrap();
+    let file = dir.path().join("b.ebak");
+    let out = backup(&[&tree, Path::new("-o"), &file]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("agent.sock: a socket (its program makes it anew)") && !err.contains("warning"), "{err}");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        tree.join("pipe"),
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o644),
+        0,
+    )
+    .unwrap();
+    let out = backup(&[&tree, Path::new("-o"), &file, Path::new("--force")]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("ebak: warning: skipping ") && err.contains("pipe: not a regular file"), "{err}");
+    assert_eq!(names(&file), ["tree", "tree/file"]);
+}

@@ -96,9 +96,11 @@ pub fn backup(args: &BackupArgs, global: Global) -> Result<(), CliError> {
             let warn = |w: &archive::Warning| match w {
                 // The file being written is ebak's own temporary: nothing
                 // to say. The old backup it replaces is left out, as it
-                // should be: a note, not a warning.
+                // should be, and so are sockets: a note, not a warning.
                 archive::Warning::OwnOutput(p) if Some(p.as_path()) == staging.as_deref() => {}
-                archive::Warning::OwnOutput(_) => bar.suspend(|| eprintln!("ebak: {}", printable(&w.to_string()))),
+                archive::Warning::OwnOutput(_) | archive::Warning::Socket(_) => {
+                    bar.suspend(|| eprintln!("ebak: {}", printable(&w.to_string())));
+                }
                 _ => {
                     warnings.set(warnings.get().saturating_add(1));
                     bar.suspend(|| eprintln!("ebak: warning: {}", printable(&w.to_string())));

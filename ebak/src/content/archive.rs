@@ -84,9 +84,11 @@ pub(crate) fn file_id(_: &fs::Metadata) -> Option<(u64, u64)> {
 pub enum Warning {
     /// The file is the backup being written: left out.
     OwnOutput(PathBuf),
-    /// Not a regular file, directory or symlink (a socket, FIFO or device:
-    /// a backup cannot restore them): left out.
+    /// A FIFO or a device (a backup cannot restore them): left out.
     NotAFile(PathBuf),
+    /// A socket: left out. Only its server can make it anew (when it
+    /// starts), so this is a note rather than something missing.
+    Socket(PathBuf),
     /// It could not be read (permission denied, a path longer than the
     /// system allows, gone since its directory was listed): left out,
     /// with everything under it.
@@ -140,6 +142,7 @@ impl fmt::Display for Warning {
         match self {
             Self::OwnOutput(p) => write!(f, "skipping {}: it is the backup being written", p.display()),
             Self::NotAFile(p) => write!(f, "skipping {}: not a regular file, directory or symlink", p.display()),
+            Self::Socket(p) => write!(f, "skipping {}: a socket (its program makes it anew)", p.display()),
             Self::Unreadable { path, reason, .. } => write!(f, "skipping {}: {reason}", path.display()),
             Self::Unlisted { path, reason } => {
                 write!(f, "{}: cannot list its entries ({reason}): stored as an empty directory", path.display())

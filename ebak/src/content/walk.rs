@@ -90,7 +90,11 @@ impl<'o, 'a, W: Write> Walker<'o, 'a, W> {
             return self.append_dir(src, name, &meta);
         }
         if !file_type.is_file() {
-            self.warn(Warning::NotAFile(src.to_path_buf()));
+            self.warn(if is_socket(&file_type) {
+                Warning::Socket(src.to_path_buf())
+            } else {
+                Warning::NotAFile(src.to_path_buf())
+            });
             return Ok(());
         }
         if self.options.skip.contains(&meta) {
@@ -186,4 +190,15 @@ fn link_count(meta: &fs::Metadata) -> u64 {
 #[cfg(not(unix))]
 fn link_count(_: &fs::Metadata) -> u64 {
     1
+}
+
+#[cfg(unix)]
+fn is_socket(t: &fs::FileType) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    t.is_socket()
+}
+
+#[cfg(not(unix))]
+fn is_socket(_: &fs::FileType) -> bool {
+    false
 }
