@@ -32,6 +32,22 @@ use std::{fs, io, process};
 /// The exit code after an interruption (128 + SIGINT, as shells report it).
 pub const EXIT_INTERRUPTED: i32 = 130;
 
+/// Catches SIGXFSZ, so that a write over the file-size limit (`ulimit -f`)
+/// fails with EFBIG ("File too large"), which the command reports and
+/// cleans up after like any other write error (exit 5), instead of the
+/// signal's default action killing the process with its temporary left
+/// behind. A caught signal, unlike an ignored one, is reset to its default
+/// in the programs ebak starts (none today).
+pub fn catch_file_size_limit() {
+    #[cfg(unix)]
+    {
+        // The flag is never read: the handler only has to exist. Failing to
+        // install it leaves the default action, as before.
+        let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let _ = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, flag);
+    }
+}
+
 /// What the handler removes.
 #[derive(Debug)]
 enum Removal {

@@ -1,7 +1,7 @@
 //! The `ebak` command-line tool. See `ebak --help` and `cli/README.md`.
 
 use clap::{Args, Parser, Subcommand};
-use ebak_cli::commands::{self, BackupArgs, PasswdAction, PasswdArgs, RestoreArgs, RotateArgs, VerifyArgs};
+use ebak_cli::commands::{self, BackupArgs, LsArgs, PasswdAction, PasswdArgs, RestoreArgs, RotateArgs, VerifyArgs};
 use ebak_cli::error::{CliError, Exit};
 use ebak_cli::global::Global;
 use ebak_cli::secrets::Sources;
@@ -22,8 +22,10 @@ struct Cli {
     command: Command,
 }
 
-const EXIT_CODES: &str = "Exit codes: 0 success, 2 usage (or refused: existing target without --force, bad key text, no secret), \
-3 wrong password or key, 4 damaged, tampered with or not an ebak file, 5 I/O error.\n\
+const EXIT_CODES: &str = "Exit codes: 0 success; 1 completed with warnings (backup: files skipped or changed while read, each named; \
+restore: owners or extended attributes not set); 2 usage (or refused: existing target without --force, bad key text, no secret, \
+a PATH not in the backup); 3 wrong password or key; 4 damaged, tampered with, truncated or not an ebak file, or a hostile archive entry; \
+5 I/O error (missing file, permission denied, disk full, file-size limit); 130 interrupted (Ctrl-C, SIGTERM, SIGHUP), the unfinished output removed.\n\
 Secrets: EBAK_PASSWORD, EBAK_KEY, EBAK_NEW_PASSWORD (and EBAK_WA_KEY for import-whatsapp), or files (one final line break is removed), or prompts on a terminal.";
 
 #[derive(Debug, Args, Clone, Default)]
@@ -79,12 +81,21 @@ enum Command {
         /// Replace FILE if it exists.
         #[arg(long)]
         force: bool,
+        /// Leave out what matches PATTERN (repeatable): `*.tmp` matches names at any depth, `photos/cache` a path in the backup (as `ebak ls` shows it); `*`, `?`, `[a-z]`, `**`.
+        #[arg(long, value_name = "PATTERN")]
+        exclude: Vec<String>,
+        /// Leave out what matches the patterns in FILE, one a line (`#` starts a comment line).
+        #[arg(long, value_name = "FILE")]
+        exclude_file: Vec<PathBuf>,
     },
-    /// Restore a backup into a directory (-C) or as one stream (-o).
+    /// Restore a backup into a directory (-C), all of it or the PATHs named, or as one stream (-o).
     Restore {
         /// The backup file (`-` for standard input).
         file: PathBuf,
-        /// Restore the files into this directory (created if missing; replaced only with --force).
+        /// Restore only these entries (names as `ebak ls` shows them), with what is under them.
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Restore the files into this directory (created if missing; what exists there is replaced only with --force, which merges).
         #[arg(short = 'C', long = "directory", value_name = "DIR")]
         dir: Option<PathBuf>,
         /// Write the content as one stream to this file (`-` for standard output).
@@ -93,9 +104,22 @@ enum Command {
         /// Write the decrypted payload as it is, without decoding the ebak content (for backups made by other applications).
         #[arg(long)]
         raw: bool,
-        /// Replace an existing target.
+        /// Replace an existing target (-o), or restore into existing entries (-C): files and symlinks the backup holds are replaced, the rest kept.
         #[arg(long)]
         force: bool,
+        /// Set every extended attribute, security.* and trusted.* included (as root, owners, groups, user.* attributes and ACLs are set without it).
+        #[arg(long)]
+        xattrs: bool,
+        #[command(flatten)]
+        secrets: SecretFlags,
+        /// The application context the backup was made with.
+        #[arg(long, default_value = "", value_name = "TEXT")]
+        context: String,
+    },
+    /// List the files in a backup (names, sizes, modes, times); write nothing.
+    Ls {
+        /// The backup file (`-` for standard input).
+        file: PathBuf,
         #[command(flatten)]
         secrets: SecretFlags,
         /// The application context the backup was made with.
@@ -164,16 +188,32 @@ enum Command {
 
 fn run(cli: Cli) -> Result<(), CliError> {
     let global = Global { quiet: cli.quiet, threads: cli.threads };
+    ebak_cli::progress::set_quiet(cli.quiet);
     match cli.command {
         Command::Keygen => commands::keygen(),
-        Command::Backup { paths, output, secrets, new_key, context, no_compress, force } => commands::backup(
-            &BackupArgs { paths, output, sources: secrets.sources(), new_key, context, no_compress, force },
+        Command::Backup { paths, output, secrets, new_key, context, no_compress, force, exclude, exclude_file } => {
+            commands::backup(
+                &BackupArgs {
+                    paths,
+                    output,
+                    sources: secrets.sources(),
+                    new_key,
+                    context,
+                    no_compress,
+                    force,
+                    exclude,
+                    exclude_files: exclude_file,
+                },
+                global,
+            )
+        }
+        Command::Restore { file, paths, dir, output, raw, force, xattrs, secrets, context } => commands::restore(
+            &RestoreArgs { file, dir, output, raw, force, sources: secrets.sources(), context, paths, xattrs },
             global,
         ),
-        Command::Restore { file, dir, output, raw, force, secrets, context } => commands::restore(
-            &RestoreArgs { file, dir, output, raw, force, sources: secrets.sources(), context },
-            global,
-        ),
+        Command::Ls { file, secrets, context } => {
+            commands::ls(&LsArgs { file, sources: secrets.sources(), context }, global)
+        }
         Command::Verify { file, secrets, context } => {
             commands::verify(&VerifyArgs { file, sources: secrets.sources(), context }, global)
         }
@@ -197,6 +237,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 fn main() -> ExitCode {
+    ebak_cli::interrupt::catch_file_size_limit();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -208,7 +249,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("ebak: {}", e.message);
+            eprintln!("ebak: {}", ebak_cli::error::printable(&e.message));
             ExitCode::from(e.exit as u8)
         }
     }

@@ -192,7 +192,9 @@ pub fn new_password(file: Option<&Path>) -> Result<Password, CliError> {
     if password.is_empty() {
         return Err(CliError::usage("the new password is empty"));
     }
-    Ok(into_password(password))
+    let password = into_password(password);
+    warn_if_weak(&password);
+    Ok(password)
 }
 
 // A new backup's secrets.
@@ -206,7 +208,20 @@ pub fn new_key() -> Result<BackupKey, CliError> {
 
 /// A password slot with the default costs.
 pub fn password_slot(key: &BackupKey, password: &Password) -> Result<PasswordSlot, CliError> {
-    ebak::password_slot(key, password).map_err(|e| from_lib(e, Context::new(Path::new(""))))
+    crate::progress::while_deriving(|| ebak::password_slot(key, password))
+        .map_err(|e| from_lib(e, Context::new(Path::new(""))))
+}
+
+/// Warns on standard error about a weak new password
+/// ([`ebak::strength`]): advice, not a refusal, and not a failure.
+pub fn warn_if_weak(password: &Password) {
+    let bits = ebak::strength::estimated_bits(password.expose_secret());
+    if bits < ebak::strength::WEAK_BELOW_BITS {
+        eprintln!(
+            "ebak: warning: this password is weak (about {bits} bits by a length and variety estimate; {} or more is advised): several random words are much harder to guess",
+            ebak::strength::WEAK_BELOW_BITS
+        );
+    }
 }
 
 /// How a command names the flags of a new backup's secrets (`backup` says
@@ -248,6 +263,9 @@ pub fn new_backup_secrets(
     }
     if password.as_ref().is_some_and(Password::is_empty) {
         return Err(CliError::usage("the password is empty"));
+    }
+    if let Some(p) = &password {
+        warn_if_weak(p);
     }
     if given_key.is_none() && password.is_none() && !make_key {
         return Err(CliError::usage(format!(

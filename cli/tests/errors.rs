@@ -11,9 +11,11 @@
 //!   is still empty, and every fixture file (including the backup that
 //!   `passwd` or `rotate` failed to rewrite) is byte for byte as before.
 //!
-//! Cases marked `limited` run with a file-size limit (`ulimit -f`, with
-//! SIGXFSZ ignored), so writes fail with "File too large" part-way: the
-//! I/O error in the middle of a backup, a restore or a rewrite.
+//! Cases marked `limited` run with a file-size limit (`ulimit -f`), so
+//! writes fail with "File too large" part-way: the I/O error in the middle
+//! of a backup, a restore or a rewrite. SIGXFSZ keeps its default action
+//! (it kills the process) in the child: ebak itself must catch it and
+//! handle EFBIG (issue 15), not rely on its parent having ignored it.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -181,7 +183,13 @@ const FAST: &[Case] = &[
     case("wrong key, verify", 3, "wrong password or key", "verify {fx}/key.ebak", OTHER),
     case("wrong key, restore -C", 3, "wrong password or key", "restore {fx}/key.ebak -C {work}/a/b/c", OTHER),
     case("wrong key, restore -o", 3, "wrong password or key", "restore {fx}/key.ebak -o {work}/out", OTHER),
-    case("password, file has none", 3, "wrong password or key: no key slot opens", "verify {fx}/key.ebak", P),
+    case(
+        "password, file has none",
+        3,
+        "this backup has no password: open it with its 64-digit key",
+        "verify {fx}/key.ebak",
+        P,
+    ),
     case("wrong key, rotate", 3, "wrong password or key", "rotate {fx}/key.ebak --no-password --new-key", OTHER),
     case("wrong key, passwd", 3, "wrong password or key", "passwd {fx}/pw.ebak --remove", OTHER),
     case("key, header tampered", 3, "wrong password or key", "verify {fx}/mac.ebak", K),
@@ -228,17 +236,42 @@ const FAST: &[Case] = &[
     ),
     case("hostile entry late, into a full dir", 4, "refusing to restore", "restore {fx}/late.ebak -C {fx}/keep", K),
     case(
-        "symlink out",
+        "write through a symlink",
         4,
-        "refusing to restore: symlink up points outside",
+        "refusing to restore: entry up/x would be written through a symlink",
         "restore {fx}/symlink.ebak -C {work}/out",
         K,
     ),
+    case(
+        "bad exclude pattern",
+        2,
+        "--exclude: exclude pattern \"[z-a]\": a range in [...] runs backwards",
+        "backup {fx}/tree -o {work}/b --exclude [z-a]",
+        K,
+    ),
+    case(
+        "restore --force: a directory where a file goes",
+        2,
+        "dirblock/tree/data.bin is a directory, and the backup holds a file there",
+        "restore {fx}/key.ebak -C {fx}/dirblock --force",
+        K,
+    ),
+    case("ls with the wrong key", 3, "wrong password or key", "ls {fx}/key.ebak", OTHER),
+    case("restore a path not in it", 2, "nope is not in the backup", "restore {fx}/key.ebak nope -C {work}/out", K),
+    case("restore PATH with -o", 2, "use it with -C DIR", "restore {fx}/key.ebak tree -o {work}/out", K),
+    case("ls a stream backup", 2, "single stream", "ls {fx}/stream.ebak", K),
     // 5: I/O.
     case("backup a missing path", 5, "cannot back up", "backup {fx}/missing -o {work}/b", K),
     case("backup into a missing dir", 5, "cannot create a file in", "backup {fx}/tree -o {work}/no/such/b.ebak", K),
     case("restore a missing file", 5, "cannot open", "restore {fx}/missing -C {work}/out", K),
     case("inspect a missing file", 5, "cannot open", "inspect {fx}/missing", NONE),
+    case(
+        "missing exclude file",
+        5,
+        "cannot read exclude file",
+        "backup {fx}/tree -o {work}/b --exclude-file {fx}/missing",
+        K,
+    ),
     case("inspect a directory", 5, "cannot read", "inspect {fx}/adir", NONE),
     case(
         "missing password file",
@@ -290,14 +323,14 @@ const ARGON2: &[Case] = &[
     case(
         "wrong password, restore",
         3,
-        "wrong password or key: no key slot opens",
+        "wrong password, or the key slot is damaged",
         "restore {fx}/pw.ebak -C {work}/out",
         &[("EBAK_PASSWORD", Val::WrongPw)],
     ),
     case(
         "wrong password, passwd",
         3,
-        "wrong password or key",
+        "wrong password, or the key slot is damaged",
         "passwd {fx}/pw.ebak",
         &[("EBAK_PASSWORD", Val::WrongPw), ("EBAK_NEW_PASSWORD", Val::NewPw)],
     ),
@@ -409,6 +442,7 @@ impl Fixture {
         });
         cli_tar(&fx.join("symlink.ebak"), key_bytes(1), |b| {
             raw_entry(b, b"up", tar::EntryType::Symlink, Some(b"../.."), b"");
+            raw_entry(b, b"up/x", tar::EntryType::Regular, None, b"x");
         });
         fs::write(fx.join("junk.txt"), "just some text\n").unwrap();
         fs::write(fx.join("binary-pw"), [0xff, 0xfe, 0x0a]).unwrap();
@@ -417,6 +451,7 @@ impl Fixture {
         fs::write(fx.join("existing.out"), "keep me").unwrap();
         fs::create_dir(fx.join("adir")).unwrap();
         fs::create_dir_all(fx.join("full/tree")).unwrap();
+        fs::create_dir_all(fx.join("dirblock/tree/data.bin")).unwrap();
         fs::create_dir(fx.join("keep")).unwrap();
         fs::write(fx.join("keep/mine.txt"), "mine").unwrap();
         Self { _root: root, fx, work, key, other_key }
@@ -494,7 +529,7 @@ fn run_table(cases: &[Case]) {
             // 64 blocks (32 or 64 KiB, as the shell counts): far less than
             // the 300 kB file in the tree.
             let mut sh = std::process::Command::new("sh");
-            sh.args(["-c", "trap '' XFSZ; ulimit -f 64; exec \"$0\" \"$@\""]).arg(&bin);
+            sh.args(["-c", "ulimit -f 64; exec \"$0\" \"$@\""]).arg(&bin);
             sh
         } else {
             std::process::Command::new(&bin)

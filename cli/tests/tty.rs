@@ -123,6 +123,35 @@ fn a_new_password_is_asked_twice_and_must_match() {
     ebak().env("EBAK_PASSWORD", PW).arg("verify").arg(&file).assert().success();
 }
 
+/// While Argon2 runs (a second or more, with nothing else happening), the
+/// terminal says so; a weak new password gets a warning first.
+#[test]
+fn key_derivation_shows_feedback_and_weak_passwords_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("notes.txt");
+    fs::write(&src, "hello").unwrap();
+    let file = dir.path().join("b.ebak");
+    let weak = "hunter22";
+    let mut t = Tty::spawn(
+        &[OsStr::new("backup"), src.as_os_str(), "-o".as_ref(), file.as_os_str(), "--password".as_ref()],
+        &[],
+        None,
+    );
+    t.expect("Password: ");
+    t.type_line(weak);
+    t.expect("Password (again): ");
+    t.type_line(weak);
+    t.expect("this password is weak");
+    t.expect("deriving the key from the password");
+    let (code, shown) = t.finish();
+    assert_eq!(code, 0, "{shown:?}");
+    assert_no_secret(&shown, &[weak]);
+    let mut t = Tty::spawn(&[OsStr::new("verify"), file.as_os_str()], &[("EBAK_PASSWORD", weak)], None);
+    t.expect("deriving the key from the password");
+    let (code, shown) = t.finish();
+    assert_eq!(code, 0, "{shown:?}");
+}
+
 #[test]
 fn with_no_secret_given_a_terminal_asks_and_stdin_can_carry_the_data() {
     let dir = tempfile::tempdir().unwrap();
@@ -155,7 +184,7 @@ fn with_no_secret_given_a_terminal_asks_and_stdin_can_carry_the_data() {
     t.type_line("not the password");
     let (code, shown) = t.finish();
     assert_eq!(code, 3, "{shown:?}");
-    assert!(shown.contains("wrong password or key"), "{shown:?}");
+    assert!(shown.contains("wrong password, or the key slot is damaged"), "{shown:?}");
     assert_no_secret(&shown, &[pw, "not the password"]);
 
     let out = ebak().env("EBAK_PASSWORD", pw).args(["restore", "-o", "-"]).arg(&file).output().unwrap();

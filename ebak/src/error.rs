@@ -174,14 +174,15 @@ pub use crate::io_util::io_reason;
 pub enum Refusal {
     /// Its name is absolute or climbs out with `..`.
     LeavesTarget,
-    /// A symlink with an empty target.
+    /// A link with an empty target.
     NoLinkTarget,
-    /// A symlink to an absolute path.
-    AbsoluteSymlink,
-    /// A symlink that resolves outside the restored tree.
-    SymlinkOutside,
+    /// It would be written through a symlink (a parent of its name, or of
+    /// a hard link's target, is one).
+    ThroughSymlink,
     /// A hard link to a name outside the archive.
     HardLinkOutside,
+    /// A hard link to a name that is not a regular file restored before it.
+    HardLinkMissing,
     /// A device, FIFO or other type a backup does not restore.
     UnsupportedType(String),
     /// The archive library refused to write it (through a symlink, over a
@@ -194,9 +195,9 @@ impl fmt::Display for Refusal {
         match self {
             Self::LeavesTarget => f.write_str("is absolute or leaves the target with .."),
             Self::NoLinkTarget => f.write_str("has no target"),
-            Self::AbsoluteSymlink => f.write_str("points to an absolute path"),
-            Self::SymlinkOutside => f.write_str("points outside the restored tree"),
+            Self::ThroughSymlink => f.write_str("would be written through a symlink"),
             Self::HardLinkOutside => f.write_str("points outside the archive"),
+            Self::HardLinkMissing => f.write_str("does not name a regular file stored before it"),
             Self::UnsupportedType(t) => write!(f, "has an unsupported type ({t})"),
             Self::Unpack(why) => f.write_str(why),
         }
@@ -255,6 +256,31 @@ pub enum ContentError {
         /// The path.
         path: PathBuf,
     },
+    /// A path asked for in a partial restore is absolute or climbs with
+    /// `..`: it cannot be in a backup.
+    BadSelection {
+        /// The path as given.
+        path: PathBuf,
+    },
+    /// A path asked for in a partial restore is not in the backup.
+    NotInBackup {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A partial restore includes a hard link but not the file it shares
+    /// its data with (stored earlier in the archive).
+    LinkTargetNotSelected {
+        /// The hard link.
+        entry: PathBuf,
+        /// The name it shares.
+        target: PathBuf,
+    },
+    /// A restore would put a file where the target has a directory: never
+    /// done, even with `force` (the directory may hold anything).
+    WouldReplaceDirectory {
+        /// The directory.
+        path: PathBuf,
+    },
 }
 
 impl fmt::Display for ContentError {
@@ -274,6 +300,19 @@ impl fmt::Display for ContentError {
             Self::Exists { path } => write!(f, "{} already exists", path.display()),
             Self::DuplicateName { name } => write!(f, "two paths would both be stored as {}", name.display()),
             Self::NoName { path } => write!(f, "{} has no name (back up what is inside it)", path.display()),
+            Self::BadSelection { path } => {
+                write!(f, "{} cannot be in a backup (names in a backup are relative, without ..)", path.display())
+            }
+            Self::NotInBackup { path } => write!(f, "{} is not in the backup", path.display()),
+            Self::LinkTargetNotSelected { entry, target } => write!(
+                f,
+                "{} is a hard link to {}, which is not being restored: name it too",
+                entry.display(),
+                target.display()
+            ),
+            Self::WouldReplaceDirectory { path } => {
+                write!(f, "{} is a directory, and the backup holds a file there", path.display())
+            }
         }
     }
 }

@@ -47,6 +47,7 @@
 //!   target; [`restore`] ties it to a payload;
 //! - [`store`]: where backup files live, with staged writes that never
 //!   leave a partial object under its final name;
+//! - [`strength`]: a rough estimate of a new password's strength;
 //! - [`error`]: the typed errors every operation returns.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -60,6 +61,7 @@ mod registry;
 pub mod restore;
 pub mod seal;
 pub mod store;
+pub mod strength;
 
 pub use ebak_core::{BackupKey, Password, Secret};
 pub use error::{Error, Stage};

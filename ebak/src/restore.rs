@@ -142,6 +142,32 @@ fn blame_payload(failure: &PayloadFailure, e: Error) -> Error {
     }
 }
 
+/// Lists a tree backup's entries as they are read, writing nothing: each
+/// comes from authenticated chunks, but a payload that fails later has
+/// still listed the entries before the failure, as a stream restore
+/// would.
+///
+/// # Errors
+///
+/// The payload does not verify, holds a stream or no ebak content
+/// ([`ContentError::WrongKind`], [`ContentError::NotEbakContent`]), or the
+/// archive is malformed.
+pub fn list<R: Read>(mut payload: Payload<R>, each: &mut dyn FnMut(&extract::EntryInfo)) -> Result<Summary, Error> {
+    let failure = payload.failure_handle();
+    let header = match read_content_header(&mut payload, &failure)? {
+        (Decoded::Content(c), _) if c.kind == Kind::Tar => c,
+        (Decoded::Content(c), _) => return after_verifying(payload, ContentError::WrongKind { found: c.kind }),
+        (Decoded::Raw, _) => return after_verifying(payload, ContentError::NotEbakContent),
+    };
+    let mut decoded =
+        content::decoder(&mut payload, header.compression).map_err(|e| content_read_error(&failure, e))?;
+    let entries = extract::list(&mut decoded, each).map_err(|e| blame_payload(&failure, e))?;
+    io::copy(&mut decoded, &mut io::sink()).map_err(|e| content_read_error(&failure, e))?;
+    drop(decoded);
+    payload.finish()?;
+    Ok(Summary::Tree { entries, compression: header.compression })
+}
+
 /// Reads and authenticates the whole payload and decodes its content,
 /// writing nothing.
 ///

@@ -1,6 +1,6 @@
 //! `ebak backup`.
 
-use crate::error::{CliError, Context, from_lib};
+use crate::error::{CliError, Context, from_lib, printable};
 use crate::global::Global;
 use crate::progress::Progress;
 use crate::secrets::Sources;
@@ -8,10 +8,12 @@ use crate::secrets::{KeyFlags, new_backup_secrets, show_new_key};
 use crate::target::{Target, is_stdio};
 use ebak::content::Compression;
 use ebak::content::archive::{self, ArchiveOptions, Counter, Skip};
+use ebak::content::exclude::Exclude;
 use ebak::store::Permissions;
 use ebak::{BackupWriter, StreamOptions};
+use std::cell::Cell;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// `ebak backup`.
 #[derive(Debug)]
@@ -30,6 +32,10 @@ pub struct BackupArgs {
     pub no_compress: bool,
     /// Replace an existing output file.
     pub force: bool,
+    /// `--exclude` patterns.
+    pub exclude: Vec<String>,
+    /// `--exclude-file` files of patterns.
+    pub exclude_files: Vec<PathBuf>,
 }
 
 const FLAGS: KeyFlags = KeyFlags {
@@ -50,6 +56,10 @@ pub fn backup(args: &BackupArgs, global: Global) -> Result<(), CliError> {
     if from_stdin && args.paths.len() > 1 {
         return Err(CliError::usage("`-` (standard input) must be the only thing backed up"));
     }
+    if from_stdin && !(args.exclude.is_empty() && args.exclude_files.is_empty()) {
+        return Err(CliError::usage("--exclude and --exclude-file apply to files and directories, not to `-`"));
+    }
+    let exclude = exclude_patterns(args)?;
     if !from_stdin {
         archive::archive_names(&args.paths).map_err(|e| from_lib(e, cx))?;
     }
@@ -58,7 +68,12 @@ pub fn backup(args: &BackupArgs, global: Global) -> Result<(), CliError> {
     let (key, header, show_key) = new_backup_secrets(&args.sources, args.new_key, FLAGS)?;
 
     let compression = if args.no_compress { Compression::None } else { Compression::Zstd };
-    let total = if from_stdin { None } else { Some(archive::total_size(&args.paths)) };
+    // The total takes a walk of the trees: only for a bar that shows it.
+    let total = if from_stdin || !Progress::shown(global.quiet) {
+        None
+    } else {
+        Some(archive::total_size(&args.paths, &exclude))
+    };
     let bar = Progress::new(total, global.quiet, "backup");
     let counter = Counter::default();
     let progress = {
@@ -71,13 +86,28 @@ pub fn backup(args: &BackupArgs, global: Global) -> Result<(), CliError> {
     // The backup never archives itself (the file being written, or the one
     // it replaces, when it lies inside a tree being backed up).
     let skip = Skip::new([target.staging_path(), Some(args.output.as_path())].into_iter().flatten());
+    let staging = target.staging_path().map(Path::to_path_buf);
+    let warnings = Cell::new(0u64);
     let written = (|| {
         let writer = BackupWriter::new(target.writer(), &header, &key, args.context.as_bytes(), options)?;
         let writer = if from_stdin {
             archive::write_stream(io::stdin().lock(), writer, compression, Some(&counter))?
         } else {
-            let warn = |w: &archive::Warning| eprintln!("ebak: {w}");
-            let options = ArchiveOptions { compression, counter: Some(&counter), skip, on_warning: Some(&warn) };
+            let warn = |w: &archive::Warning| match w {
+                // The file being written is ebak's own temporary: nothing
+                // to say. The old backup it replaces is left out, as it
+                // should be, and so are sockets: a note, not a warning.
+                archive::Warning::OwnOutput(p) if Some(p.as_path()) == staging.as_deref() => {}
+                archive::Warning::OwnOutput(_) | archive::Warning::Socket(_) => {
+                    bar.suspend(|| eprintln!("ebak: {}", printable(&w.to_string())));
+                }
+                _ => {
+                    warnings.set(warnings.get().saturating_add(1));
+                    bar.suspend(|| eprintln!("ebak: warning: {}", printable(&w.to_string())));
+                }
+            };
+            let options =
+                ArchiveOptions { compression, counter: Some(&counter), skip, exclude, on_warning: Some(&warn) };
             archive::write_tree(&args.paths, writer, &options)?
         };
         writer.finish()
@@ -92,5 +122,26 @@ pub fn backup(args: &BackupArgs, global: Global) -> Result<(), CliError> {
     if !global.quiet && !is_stdio(&args.output) {
         eprintln!("ebak: wrote {} ({} bytes read)", args.output.display(), counter.get());
     }
-    Ok(())
+    match warnings.get() {
+        0 => Ok(()),
+        n => Err(CliError::warnings(format!(
+            "completed with {n} warning{}: the backup was written, without what the warnings name",
+            if n == 1 { "" } else { "s" }
+        ))),
+    }
+}
+
+/// The `--exclude` patterns, then those of each `--exclude-file`.
+fn exclude_patterns(args: &BackupArgs) -> Result<Exclude, CliError> {
+    let mut exclude = Exclude::default();
+    for p in &args.exclude {
+        exclude.add(p).map_err(|e| CliError::usage(format!("--exclude: {e}")))?;
+    }
+    for file in &args.exclude_files {
+        let text = std::fs::read(file).map_err(|e| CliError::io(file, "cannot read exclude file", &e))?;
+        let text = String::from_utf8(text)
+            .map_err(|_| CliError::usage(format!("exclude file {} is not valid UTF-8", file.display())))?;
+        exclude.add_lines(&text).map_err(|e| CliError::usage(format!("exclude file {}: {e}", file.display())))?;
+    }
+    Ok(exclude)
 }

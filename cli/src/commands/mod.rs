@@ -3,6 +3,7 @@
 mod backup;
 mod inspect;
 mod keygen;
+mod ls;
 mod passwd;
 mod restore;
 mod rotate;
@@ -11,6 +12,7 @@ mod verify;
 pub use backup::{BackupArgs, backup};
 pub use inspect::inspect;
 pub use keygen::keygen;
+pub use ls::{LsArgs, ls};
 pub use passwd::{PasswdAction, PasswdArgs, passwd};
 pub use restore::{RestoreArgs, restore};
 pub use rotate::{RotateArgs, rotate};
@@ -46,8 +48,12 @@ pub(crate) fn read_input(file: &Path) -> Result<Input, CliError> {
 pub(crate) fn open_input<'a>(file: &'a Path, sources: &Sources) -> Result<(Input, Unlocked, Context<'a>), CliError> {
     let input = read_input(file)?;
     let secret = sources.unlock()?;
-    let cx = Context { by_key: secret.is_key(), ..Context::new(file) };
-    let unlocked = input.unlock(&secret).map_err(|e| from_lib(e, cx))?;
+    let password_slots =
+        input.header().slots().iter().filter(|s| matches!(s, ebak_core::header::Slot::Password(_))).count();
+    let cx = Context { by_key: secret.is_key(), password_slots: Some(password_slots), ..Context::new(file) };
+    let unlock = || input.unlock(&secret);
+    let unlocked = if secret.is_key() { unlock() } else { crate::progress::while_deriving(unlock) };
+    let unlocked = unlocked.map_err(|e| from_lib(e, cx))?;
     Ok((input, unlocked, cx))
 }
 

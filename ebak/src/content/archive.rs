@@ -3,6 +3,9 @@
 //! crate writes them; entries sorted by name within each directory, so the
 //! same tree gives the same archive), or one stream.
 
+use super::exclude::Exclude;
+use super::source;
+use super::walk::Walker;
 use super::{Compression, ContentError, ContentHeader, Kind, encoder};
 use crate::error::{Error, Stage};
 use std::fmt;
@@ -12,16 +15,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// How much of a file being archived is read at a time.
-const FILE_BUFFER_BYTES: usize = 1 << 20;
-
 /// Counts the bytes read from the sources (for a progress bar); clones
 /// count together.
 #[derive(Clone, Debug, Default)]
 pub struct Counter(Arc<AtomicU64>);
 
 impl Counter {
-    fn add(&self, n: usize) {
+    pub(crate) fn add(&self, n: usize) {
         self.0.fetch_add(u64::try_from(n).unwrap_or(u64::MAX), Ordering::Relaxed);
     }
 
@@ -60,31 +60,81 @@ impl Skip {
         Self(paths.into_iter().filter_map(|p| file_id(&fs::metadata(p).ok()?)).collect())
     }
 
-    fn contains(&self, meta: &fs::Metadata) -> bool {
+    pub(crate) fn contains(&self, meta: &fs::Metadata) -> bool {
         file_id(meta).is_some_and(|id| self.0.contains(&id))
     }
 }
 
 #[cfg(unix)]
-fn file_id(meta: &fs::Metadata) -> Option<(u64, u64)> {
+pub(crate) fn file_id(meta: &fs::Metadata) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;
     Some((meta.dev(), meta.ino()))
 }
 
 #[cfg(not(unix))]
-fn file_id(_: &fs::Metadata) -> Option<(u64, u64)> {
+pub(crate) fn file_id(_: &fs::Metadata) -> Option<(u64, u64)> {
     None
 }
 
-/// Something left out of a backup, which did not stop it.
+/// Something left out of a backup, or stored other than it was, which did
+/// not stop it. A caller that shows these must let the user know the
+/// backup is not whole (the CLI exits with "completed with warnings").
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Warning {
-    /// The file is the backup being written.
+    /// The file is the backup being written: left out.
     OwnOutput(PathBuf),
-    /// Not a regular file, directory or symlink (a socket, FIFO or device:
-    /// a backup cannot restore them).
+    /// A FIFO or a device (a backup cannot restore them): left out.
     NotAFile(PathBuf),
+    /// A socket: left out. Only its server can make it anew (when it
+    /// starts), so this is a note rather than something missing.
+    Socket(PathBuf),
+    /// It could not be read (permission denied, a path longer than the
+    /// system allows, gone since its directory was listed): left out,
+    /// with everything under it.
+    Unreadable {
+        /// The file or directory.
+        path: PathBuf,
+        /// The cause's kind.
+        kind: io::ErrorKind,
+        /// The cause, in the system's words.
+        reason: String,
+    },
+    /// A directory whose entries could not be listed: stored empty.
+    Unlisted {
+        /// The directory.
+        path: PathBuf,
+        /// The cause, in the system's words.
+        reason: String,
+    },
+    /// The file shrank while it was read: it is stored with the length it
+    /// had, the missing end as zeros.
+    Shrank {
+        /// The file.
+        path: PathBuf,
+        /// The length stored.
+        size: u64,
+        /// The bytes that could be read.
+        read: u64,
+    },
+    /// Reading the file failed part-way: it is stored with its length,
+    /// the unread rest as zeros.
+    ReadFailed {
+        /// The file.
+        path: PathBuf,
+        /// The bytes read before the failure.
+        read: u64,
+        /// The cause, in the system's words.
+        reason: String,
+    },
+    /// Its extended attributes could not be read (or have a name that is
+    /// not UTF-8): it is stored without them.
+    Xattrs {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        reason: String,
+    },
 }
 
 impl fmt::Display for Warning {
@@ -92,12 +142,29 @@ impl fmt::Display for Warning {
         match self {
             Self::OwnOutput(p) => write!(f, "skipping {}: it is the backup being written", p.display()),
             Self::NotAFile(p) => write!(f, "skipping {}: not a regular file, directory or symlink", p.display()),
+            Self::Socket(p) => write!(f, "skipping {}: a socket (its program makes it anew)", p.display()),
+            Self::Unreadable { path, reason, .. } => write!(f, "skipping {}: {reason}", path.display()),
+            Self::Unlisted { path, reason } => {
+                write!(f, "{}: cannot list its entries ({reason}): stored as an empty directory", path.display())
+            }
+            Self::Shrank { path, size, read } => write!(
+                f,
+                "{}: shrank while it was read: stored as {size} bytes, the last {} of them zeros",
+                path.display(),
+                size.saturating_sub(*read)
+            ),
+            Self::ReadFailed { path, read, reason } => {
+                write!(f, "{}: read failed after {read} bytes ({reason}): the rest is stored as zeros", path.display())
+            }
+            Self::Xattrs { path, reason } => {
+                write!(f, "{}: stored without its extended attributes ({reason})", path.display())
+            }
         }
     }
 }
 
-/// How to archive a tree. The default: zstd, nothing skipped, warnings
-/// ignored.
+/// How to archive a tree. The default: zstd, nothing excluded or skipped,
+/// warnings ignored.
 #[derive(Default)]
 pub struct ArchiveOptions<'a> {
     /// How to compress the body.
@@ -106,12 +173,14 @@ pub struct ArchiveOptions<'a> {
     pub counter: Option<&'a Counter>,
     /// Files left out (the backup's own output).
     pub skip: Skip,
-    /// Told of each file left out.
+    /// Patterns that leave paths out.
+    pub exclude: Exclude,
+    /// Told of each file left out or stored other than it was.
     pub on_warning: Option<&'a dyn Fn(&Warning)>,
 }
 
 impl ArchiveOptions<'_> {
-    fn warn(&self, w: &Warning) {
+    pub(crate) fn warn(&self, w: &Warning) {
         if let Some(f) = self.on_warning {
             f(w);
         }
@@ -120,7 +189,10 @@ impl ArchiveOptions<'_> {
 
 impl fmt::Debug for ArchiveOptions<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ArchiveOptions").field("compression", &self.compression).finish_non_exhaustive()
+        f.debug_struct("ArchiveOptions")
+            .field("compression", &self.compression)
+            .field("exclude", &self.exclude)
+            .finish_non_exhaustive()
     }
 }
 
@@ -164,124 +236,67 @@ pub fn archive_names(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     Ok(names)
 }
 
-/// Total size of the regular files under `paths` (for a progress bar).
+/// Total size of the regular files under `paths`, less what `exclude`
+/// leaves out (for a progress bar).
 #[must_use]
-pub fn total_size(paths: &[PathBuf]) -> u64 {
-    fn walk(p: &Path, total: &mut u64) {
-        let Ok(meta) = fs::symlink_metadata(p) else { return };
+pub fn total_size(paths: &[PathBuf], exclude: &Exclude) -> u64 {
+    fn walk(p: &Path, name: &Path, meta: fs::Metadata, exclude: &Exclude, total: &mut u64) {
+        if exclude.excludes(name, meta.is_dir()) {
+            return;
+        }
         if meta.is_file() {
             *total = total.saturating_add(meta.len());
         } else if meta.is_dir()
             && let Ok(entries) = fs::read_dir(p)
         {
             for e in entries.flatten() {
-                walk(&e.path(), total);
+                if let Ok(m) = fs::symlink_metadata(e.path()) {
+                    walk(&e.path(), &name.join(e.file_name()), m, exclude, total);
+                }
             }
         }
     }
     let mut total = 0;
     for p in paths {
-        walk(p, &mut total);
+        if let (Ok(meta), Ok(name)) = (fs::metadata(p), archive_name(p)) {
+            walk(p, &name, meta, exclude, &mut total);
+        }
     }
     total
 }
 
 /// An error writing the archive: the output's, unless the output is fine
 /// and the cause is a source file (told apart by the caller).
-fn write_err(e: io::Error) -> Error {
+pub(crate) fn write_err(e: io::Error) -> Error {
     Error::io(Stage::WriteBackup, e)
-}
-
-/// Appends `src` (a file, a symlink or a directory tree) under `name`.
-/// Symlinks are stored as links, never followed.
-fn append_path<W: Write>(
-    builder: &mut tar::Builder<W>,
-    src: &Path,
-    name: &Path,
-    options: &ArchiveOptions<'_>,
-) -> Result<(), Error> {
-    let source = |e: io::Error| Error::io_at(Stage::ReadSource, src, e);
-    let meta = fs::symlink_metadata(src).map_err(source)?;
-    if meta.is_file() && options.skip.contains(&meta) {
-        options.warn(&Warning::OwnOutput(src.to_path_buf()));
-        return Ok(());
-    }
-    let file_type = meta.file_type();
-    if file_type.is_symlink() || file_type.is_dir() {
-        let mut header = tar::Header::new_gnu();
-        header.set_metadata_in_mode(&meta, tar::HeaderMode::Complete);
-        if file_type.is_symlink() {
-            let target = fs::read_link(src).map_err(source)?;
-            builder.append_link(&mut header, name, &target).map_err(write_err)?;
-            return Ok(());
-        }
-        builder.append_data(&mut header, name, io::empty()).map_err(write_err)?;
-        let mut children: Vec<_> = fs::read_dir(src).map_err(source)?.collect::<Result<_, _>>().map_err(source)?;
-        // Sorted, so that the same tree gives the same archive.
-        children.sort_by_key(fs::DirEntry::file_name);
-        for child in children {
-            append_path(builder, &child.path(), &name.join(child.file_name()), options)?;
-        }
-        return Ok(());
-    }
-    if !file_type.is_file() {
-        options.warn(&Warning::NotAFile(src.to_path_buf()));
-        return Ok(());
-    }
-    let file = fs::File::open(src).map_err(source)?;
-    let mut header = tar::Header::new_gnu();
-    header.set_metadata_in_mode(&meta, tar::HeaderMode::Complete);
-    let size = meta.len();
-    // The header promises `size` bytes: read exactly that many, so a file
-    // that grows while it is read cannot corrupt the archive. tar copies in
-    // 8 KiB pieces; a 1 MiB buffer makes that a copy in memory rather than
-    // a system call per piece.
-    let buffered = io::BufReader::with_capacity(FILE_BUFFER_BYTES, file);
-    let mut reader = Counting { inner: buffered.take(size), counter: options.counter, read: 0 };
-    // tar reports a read error of the source and a write error of the
-    // output alike: the source's own error is kept to tell them apart.
-    let mut failed_read: Option<io::ErrorKind> = None;
-    let result = {
-        let mut watched = WatchRead { inner: &mut reader, failed: &mut failed_read };
-        builder.append_data(&mut header, name, &mut watched)
-    };
-    if let Err(e) = result {
-        return Err(if failed_read.is_some() { source(e) } else { write_err(e) });
-    }
-    if reader.read != size {
-        return Err(source(io::Error::other("the file shrank while it was being read")));
-    }
-    Ok(())
-}
-
-/// Notes whether a read failed.
-struct WatchRead<'a, R> {
-    inner: R,
-    failed: &'a mut Option<io::ErrorKind>,
-}
-
-impl<R: Read> Read for WatchRead<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf).inspect_err(|e| *self.failed = Some(e.kind()))
-    }
 }
 
 /// Writes the content header and a tar archive of `paths` (each under its
 /// [`archive_name`]) to `out`, compressed as asked, and returns `out`.
 ///
+/// Each path is followed if it is a symlink; inside the trees, symlinks
+/// are stored as links. Regular files with several names in the trees
+/// are stored once, then as hard links (`'1'`); files with holes with
+/// their whole content (the holes as zeros, not read: content spec 6.10);
+/// extended attributes as PAX `SCHILY.xattr.*` records; owner and group as
+/// numeric ids. What cannot be read inside a tree, or changes
+/// while read, is reported through `options.on_warning` and does not stop
+/// the archive ([`Warning`]).
+///
 /// # Errors
 ///
-/// A path cannot be read ([`Stage::ReadSource`], with its path), or
+/// A path given cannot be read ([`Stage::ReadSource`], with its path), or
 /// writing failed ([`Stage::WriteBackup`]).
 pub fn write_tree<W: Write>(paths: &[PathBuf], out: W, options: &ArchiveOptions<'_>) -> Result<W, Error> {
     let names = archive_names(paths)?;
     let body = encoder(out, ContentHeader { kind: Kind::Tar, compression: options.compression }).map_err(write_err)?;
     let mut builder = tar::Builder::new(body);
     builder.follow_symlinks(false);
+    let mut walker = Walker::new(builder, options);
     for (path, name) in paths.iter().zip(&names) {
-        append_path(&mut builder, path, name, options)?;
+        walker.append_path(path, name, true)?;
     }
-    builder.into_inner().map_err(write_err)?.finish().map_err(write_err)
+    walker.builder.into_inner().map_err(write_err)?.finish().map_err(write_err)
 }
 
 /// Writes the content header and `input` (one stream) to `out`, compressed
@@ -299,7 +314,7 @@ pub fn write_stream<R: Read, W: Write>(
 ) -> Result<W, Error> {
     let mut body = encoder(out, ContentHeader { kind: Kind::Stream, compression }).map_err(write_err)?;
     let mut input = Counting { inner: input, counter, read: 0 };
-    let mut buf = vec![0u8; FILE_BUFFER_BYTES];
+    let mut buf = vec![0u8; source::FILE_BUFFER_BYTES];
     loop {
         let n = match input.read(&mut buf) {
             Ok(0) => break,

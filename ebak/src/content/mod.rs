@@ -15,14 +15,22 @@
 //! never mistaken for raw data, nor decoded as something else.
 //!
 //! - [`archive`]: files and directory trees into a tar stream;
+//! - [`exclude`]: the patterns that leave paths out of it;
 //! - [`extract`]: a tar stream back into a directory, refusing whatever
 //!   would land outside it;
 //! - [`staged`]: a restore into a directory that shows nothing until the
 //!   whole backup verified.
 
 pub mod archive;
+pub mod exclude;
 pub mod extract;
+mod files;
+mod list;
+mod metadata;
+mod options;
+mod source;
 pub mod staged;
+mod walk;
 
 pub use crate::error::{ContentError, Refusal};
 pub use crate::registry::{Compression, Kind};
