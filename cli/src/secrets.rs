@@ -7,8 +7,8 @@
 
 use crate::error::{CliError, Context, from_lib};
 use ebak_core::header::Header;
-use ebak_core::slot::PasswordSlot;
 use ebak_core::recovery_key;
+use ebak_core::slot::PasswordSlot;
 use ebak_core::{BackupKey, Password, Secret};
 use std::io::{self, IsTerminal};
 use std::path::Path;

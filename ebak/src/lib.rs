@@ -53,8 +53,10 @@
 
 pub mod content;
 pub mod error;
+mod io_util;
 pub mod open;
 pub mod random;
+mod registry;
 pub mod restore;
 pub mod seal;
 pub mod store;

@@ -14,25 +14,21 @@ use ebak_core::kdf::KdfLimits;
 use ebak_stream::{Failure, FailureHandle, OpenReader};
 use std::io::{self, Chain, Cursor, Read};
 
-/// Reads into `buf` until it is full or the input ends; returns the count.
-///
-/// # Errors
-///
-/// The reader failed (not `Interrupted`, which is retried).
-pub fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0usize;
-    while let Some(rest) = buf.get_mut(filled..) {
-        if rest.is_empty() {
-            break;
-        }
-        match r.read(rest) {
-            Ok(0) => break,
-            Ok(n) => filled = filled.saturating_add(n),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
+/// Reads up to `limit` bytes, fewer only at the end of the input.
+fn read_up_to(r: &mut impl Read, limit: usize) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(limit);
+    r.take(u64::try_from(limit).unwrap_or(u64::MAX)).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// Reads exactly `N` bytes; `None` if the input ends first.
+pub(crate) fn read_array<const N: usize>(r: &mut impl Read) -> io::Result<Option<[u8; N]>> {
+    let mut out = [0u8; N];
+    match r.read_exact(&mut out) {
+        Ok(()) => Ok(Some(out)),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(None),
+        Err(e) => Err(e),
     }
-    Ok(filled)
 }
 
 /// What follows the header: the bytes read past it while looking for its
@@ -57,9 +53,7 @@ impl<R: Read> Locked<R> {
     /// Reading failed ([`Stage::ReadBackup`]) or the header is malformed
     /// ([`Error::Open`], class HeaderParse).
     pub fn read(mut input: R) -> Result<Self, Error> {
-        let mut buf = vec![0u8; MAX_HEADER_SIZE];
-        let n = read_full(&mut input, &mut buf).map_err(|e| Error::io(Stage::ReadBackup, e))?;
-        buf.truncate(n);
+        let mut buf = read_up_to(&mut input, MAX_HEADER_SIZE).map_err(|e| Error::io(Stage::ReadBackup, e))?;
         let (header, len) =
             Header::parse_prefix(&buf).map_err(|e| Error::Open { error: e.into(), header_len: Some(0) })?;
         let rest = buf.split_off(len);
@@ -110,11 +104,9 @@ impl<R: Read> Locked<R> {
         // A usage error, refused before the payload is read (spec 5).
         file::payload_context(context).map_err(|_| open_err(OpenError::ContextTooLong))?;
         let mut rest = self.rest;
-        let mut prefix = [0u8; PREFIX_SIZE];
-        let n = read_full(&mut rest, &mut prefix).map_err(|e| Error::io(Stage::ReadBackup, e))?;
-        if n < PREFIX_SIZE {
-            return Err(open_err(OpenError::Payload(PayloadError::MissingPrefix)));
-        }
+        let prefix = read_array::<PREFIX_SIZE>(&mut rest)
+            .map_err(|e| Error::io(Stage::ReadBackup, e))?
+            .ok_or(open_err(OpenError::Payload(PayloadError::MissingPrefix)))?;
         let cipher = unlocked.payload_cipher::<Backend>(context, &prefix).map_err(open_err)?;
         let mut reader = OpenReader::new(rest, cipher, options.threads);
         if let Some(progress) = options.progress {

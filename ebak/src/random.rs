@@ -9,7 +9,7 @@
 
 use crate::Backend;
 use crate::error::{Error, Stage};
-use crate::open::read_full;
+use crate::open::read_array;
 use ebak_core::chunk::{Layout, PREFIX_SIZE};
 use ebak_core::cobblestone::{PayloadError, RandomAccess};
 use ebak_core::error::OpenError;
@@ -41,10 +41,9 @@ impl<R: Read + Seek> RandomReader<R> {
         let payload_len =
             end.checked_sub(header_len).ok_or(open_err(OpenError::Payload(PayloadError::MissingPrefix)))?;
         inner.seek(SeekFrom::Start(header_len)).map_err(read_err)?;
-        let mut prefix = [0u8; PREFIX_SIZE];
-        if read_full(&mut inner, &mut prefix).map_err(read_err)? < PREFIX_SIZE {
-            return Err(open_err(OpenError::Payload(PayloadError::MissingPrefix)));
-        }
+        let prefix = read_array::<PREFIX_SIZE>(&mut inner)
+            .map_err(read_err)?
+            .ok_or(open_err(OpenError::Payload(PayloadError::MissingPrefix)))?;
         let access = unlocked.random_access::<Backend>(context, &prefix, payload_len).map_err(open_err)?;
         Ok(Self { inner, header_len, access, buffer: Vec::new() })
     }
@@ -71,8 +70,13 @@ impl<R: Read + Seek> RandomReader<R> {
         let at = header_len.checked_add(offset).ok_or(open_err(PayloadError::ChunkLength))?;
         self.inner.seek(SeekFrom::Start(at)).map_err(|e| Error::io(Stage::ReadBackup, e))?;
         self.buffer.resize(len, 0);
-        if read_full(&mut self.inner, &mut self.buffer).map_err(|e| Error::io(Stage::ReadBackup, e))? < len {
-            return Err(open_err(PayloadError::Truncated { chunks: index }));
+        match self.inner.read_exact(&mut self.buffer) {
+            Ok(()) => {}
+            // The length said the chunk is there: the file shrank.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                return Err(open_err(PayloadError::Truncated { chunks: index }));
+            }
+            Err(e) => return Err(Error::io(Stage::ReadBackup, e)),
         }
         let plaintext = self.access.open_chunk(index, &mut self.buffer).map_err(open_err)?;
         Ok(plaintext)

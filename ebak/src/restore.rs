@@ -62,18 +62,7 @@ fn after_verifying<R: Read, T>(payload: Payload<R>, e: ContentError) -> Result<T
 /// Copies, telling a failing input (the decoder, the payload) from a
 /// failing output.
 fn copy_out<W: Write + ?Sized>(from: &mut impl Read, to: &mut W, failure: &PayloadFailure) -> Result<u64, Error> {
-    let mut buf = vec![0u8; 1 << 20];
-    let mut total = 0u64;
-    loop {
-        let n = match from.read(&mut buf) {
-            Ok(0) => return Ok(total),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(content_read_error(failure, e)),
-        };
-        to.write_all(buf.get(..n).unwrap_or_default()).map_err(|e| Error::io(Stage::WriteRestored, e))?;
-        total = total.saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
-    }
+    crate::io_util::copy(from, to, |e| content_read_error(failure, e), |e| Error::io(Stage::WriteRestored, e))
 }
 
 /// Writes the content of `payload` to `out` as one stream (the body of a

@@ -129,25 +129,14 @@ impl<W: Write> Write for BackupWriter<W> {
 pub fn replace_header<R: Read, W: Write>(locked: Locked<R>, new_header: &Header, mut out: W) -> Result<W, Error> {
     out.write_all(&new_header.to_bytes()).map_err(|e| Error::io(Stage::WriteBackup, e))?;
     let mut payload: Rest<R> = locked.into_payload();
-    copy(&mut payload, &mut out)?;
+    crate::io_util::copy(
+        &mut payload,
+        &mut out,
+        |e| Error::io(Stage::ReadBackup, e),
+        |e| Error::io(Stage::WriteBackup, e),
+    )?;
     out.flush().map_err(|e| Error::io(Stage::WriteBackup, e))?;
     Ok(out)
-}
-
-/// Copies, telling the reading side's failures from the writing side's.
-fn copy(from: &mut impl Read, to: &mut impl Write) -> Result<u64, Error> {
-    let mut buf = vec![0u8; 1 << 20];
-    let mut total = 0u64;
-    loop {
-        let n = match from.read(&mut buf) {
-            Ok(0) => return Ok(total),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Error::io(Stage::ReadBackup, e)),
-        };
-        to.write_all(buf.get(..n).unwrap_or_default()).map_err(|e| Error::io(Stage::WriteBackup, e))?;
-        total = total.saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
-    }
 }
 
 /// Re-encrypts the payload of `locked` (opened with `unlocked` and

@@ -24,9 +24,11 @@ pub mod archive;
 pub mod extract;
 pub mod staged;
 
+pub use crate::error::{ContentError, Refusal};
+pub use crate::registry::{Compression, Kind};
+
 use std::fmt;
 use std::io::{self, Read, Write};
-use std::path::PathBuf;
 
 /// The content header's magic.
 pub const CONTENT_MAGIC: &[u8; 8] = b"ebakcli1";
@@ -34,67 +36,6 @@ pub const CONTENT_MAGIC: &[u8; 8] = b"ebakcli1";
 pub const CONTENT_HEADER_SIZE: usize = 10;
 /// The zstd level the tool writes (any level reads back).
 pub const ZSTD_LEVEL: i32 = 3;
-
-/// What the payload holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// `0x01`: a tar archive of files and directory trees.
-    Tar,
-    /// `0x02`: one stream (a backup of standard input).
-    Stream,
-}
-
-impl Kind {
-    /// The kind byte.
-    #[must_use]
-    pub const fn byte(self) -> u8 {
-        match self {
-            Self::Tar => 0x01,
-            Self::Stream => 0x02,
-        }
-    }
-
-    /// The kind a byte names, if this version knows it.
-    #[must_use]
-    pub const fn from_byte(byte: u8) -> Option<Self> {
-        match byte {
-            0x01 => Some(Self::Tar),
-            0x02 => Some(Self::Stream),
-            _ => None,
-        }
-    }
-}
-
-/// How the body is compressed (zstd by default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Compression {
-    /// `0x00`: not compressed.
-    None,
-    #[default]
-    /// `0x01`: one zstd frame.
-    Zstd,
-}
-
-impl Compression {
-    /// The compression byte.
-    #[must_use]
-    pub const fn byte(self) -> u8 {
-        match self {
-            Self::None => 0x00,
-            Self::Zstd => 0x01,
-        }
-    }
-
-    /// The compression a byte names, if this version knows it.
-    #[must_use]
-    pub const fn from_byte(byte: u8) -> Option<Self> {
-        match byte {
-            0x00 => Some(Self::None),
-            0x01 => Some(Self::Zstd),
-            _ => None,
-        }
-    }
-}
 
 /// The decoded content header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -264,118 +205,6 @@ impl<W: Write> Write for Encoder<W> {
         }
     }
 }
-
-/// Why a restore refuses an archive entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Refusal {
-    /// Its name is absolute or climbs out with `..`.
-    LeavesTarget,
-    /// A symlink with an empty target.
-    NoLinkTarget,
-    /// A symlink to an absolute path.
-    AbsoluteSymlink,
-    /// A symlink that resolves outside the restored tree.
-    SymlinkOutside,
-    /// A hard link to a name outside the archive.
-    HardLinkOutside,
-    /// A device, FIFO or other type a backup does not restore.
-    UnsupportedType(String),
-    /// The archive library refused to write it (through a symlink, over a
-    /// directory): its words.
-    Unpack(String),
-}
-
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::LeavesTarget => f.write_str("is absolute or leaves the target with .."),
-            Self::NoLinkTarget => f.write_str("has no target"),
-            Self::AbsoluteSymlink => f.write_str("points to an absolute path"),
-            Self::SymlinkOutside => f.write_str("points outside the restored tree"),
-            Self::HardLinkOutside => f.write_str("points outside the archive"),
-            Self::UnsupportedType(t) => write!(f, "has an unsupported type ({t})"),
-            Self::Unpack(why) => f.write_str(why),
-        }
-    }
-}
-
-/// The content inside a verified payload is not what this version reads,
-/// or cannot be restored as asked.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum ContentError {
-    /// The payload has no ebak content header: another application's
-    /// data, to be taken as it is.
-    NotEbakContent,
-    /// The header names a kind or compression this version does not know:
-    /// a newer writer made it.
-    Unsupported {
-        /// `"kind"` or `"compression"`.
-        field: &'static str,
-        /// The unknown byte.
-        value: u8,
-    },
-    /// A tree was asked for and the backup holds one stream, or the
-    /// reverse.
-    WrongKind {
-        /// What the backup holds.
-        found: Kind,
-    },
-    /// The archive or the compressed body is malformed.
-    Malformed {
-        /// What the decoder said.
-        detail: String,
-    },
-    /// An archive entry a restore refuses.
-    Refused {
-        /// The entry's name in the archive.
-        entry: PathBuf,
-        /// Whether it is a symlink, a hard link or another entry (for the
-        /// message).
-        what: &'static str,
-        /// Why.
-        reason: Refusal,
-    },
-    /// A restore would replace something that exists, and was not told to.
-    Exists {
-        /// What exists.
-        path: PathBuf,
-    },
-    /// Two paths to back up would get the same name in the archive.
-    DuplicateName {
-        /// The name.
-        name: PathBuf,
-    },
-    /// A path to back up has no last component to name it by (`/`, `..`).
-    NoName {
-        /// The path.
-        path: PathBuf,
-    },
-}
-
-impl fmt::Display for ContentError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::NotEbakContent => f.write_str("the payload has no ebak content header"),
-            Self::Unsupported { field, value } => {
-                write!(f, "the content was made by a newer version of ebak (unknown {field} {value})")
-            }
-            Self::WrongKind { found: Kind::Stream } => f.write_str("the backup holds a single stream, not files"),
-            Self::WrongKind { found: Kind::Tar } => f.write_str("the backup holds files, not a single stream"),
-            Self::Malformed { detail } => write!(f, "the content inside the backup is malformed: {detail}"),
-            Self::Refused { entry, what, reason: reason @ Refusal::Unpack(_) } => {
-                write!(f, "{what} {}: {reason}", entry.display())
-            }
-            Self::Refused { entry, what, reason } => write!(f, "{what} {} {reason}", entry.display()),
-            Self::Exists { path } => write!(f, "{} already exists", path.display()),
-            Self::DuplicateName { name } => write!(f, "two paths would both be stored as {}", name.display()),
-            Self::NoName { path } => write!(f, "{} has no name (back up what is inside it)", path.display()),
-        }
-    }
-}
-
-impl std::error::Error for ContentError {}
 
 #[cfg(test)]
 mod tests {

@@ -89,7 +89,7 @@ fn not_found_or(e: io::Error, op: &'static str, path: &Path) -> StoreError {
     let location = LocalDir::location(path);
     match e.kind() {
         io::ErrorKind::NotFound => StoreError::NotFound { location },
-        io::ErrorKind::PermissionDenied => StoreError::Denied { location, reason: crate::error::io_reason(&e) },
+        io::ErrorKind::PermissionDenied => StoreError::Denied { location, reason: crate::io_util::io_reason(&e) },
         _ => StoreError::io(op, location, e),
     }
 }

@@ -238,7 +238,7 @@ impl fmt::Display for StoreError {
             Self::InvalidName { name } => write!(f, "{name:?} is not a valid object name"),
             Self::Denied { location, reason } => write!(f, "{location}: access denied: {reason}"),
             Self::Io { op, location, source } => {
-                write!(f, "cannot {op} {location}: {}", crate::error::io_reason(source))
+                write!(f, "cannot {op} {location}: {}", crate::io_util::io_reason(source))
             }
         }
     }
