@@ -69,6 +69,7 @@ impl Cause {
                 Some("the secret access key does not match the access key ID (SignatureDoesNotMatch)")
             }
             Some("InvalidAccessKeyId") => Some("the server does not know this access key ID (InvalidAccessKeyId)"),
+            Some("NotSignedUp") => Some("the server does not know this access key ID (NotSignedUp)"),
             Some("ExpiredToken") => Some("the session token has expired (ExpiredToken)"),
             Some("InvalidToken") => Some("the session token is not valid (InvalidToken)"),
             Some("RequestTimeTooSkewed") => Some("this machine's clock is too far off (RequestTimeTooSkewed)"),
@@ -142,7 +143,8 @@ pub(crate) fn to_store_error(
         (Some(412 | 409), _) if op == Op::Create => StoreError::AlreadyExists { location },
         (Some(404), _) if op == Op::Read => StoreError::NotFound { location },
         (Some(401 | 403), _) => StoreError::Denied { location, reason: cause.reason(credentials) },
-        (_, Some("AccessDenied" | "SignatureDoesNotMatch" | "InvalidAccessKeyId" | "ExpiredToken" | "InvalidToken")) => {
+        (_, Some("AccessDenied" | "SignatureDoesNotMatch" | "InvalidAccessKeyId" | "NotSignedUp" | "ExpiredToken"
+            | "InvalidToken")) => {
             StoreError::Denied { location, reason: cause.reason(credentials) }
         }
         (status, _) => {

@@ -223,16 +223,6 @@ impl S3Store {
         error::map(e, op, what, &self.describe(name), self.inner.credentials.as_ref())
     }
 
-    /// A 404 on an object: the bucket may be what is missing (HEAD answers
-    /// carry no body that would say), or the credentials wrong. Listing
-    /// under the name (one request, no results expected) tells.
-    fn refine_not_found(&self, name: &str, not_found: StoreError) -> StoreError {
-        match self.probe_bucket(name) {
-            Err(e) => e,
-            Ok(()) => not_found,
-        }
-    }
-
     /// Lists `NAME/` with a delimiter: nothing comes back, but a missing
     /// bucket or refused credentials show.
     fn probe_bucket(&self, name: &str) -> Result<(), StoreError> {
@@ -242,20 +232,28 @@ impl S3Store {
             .map_err(|e| self.error(&e, Op::Write, "reach", name))
     }
 
-    fn head_meta(&self, name: &str) -> Result<ObjectInfo, StoreError> {
+    /// The object's metadata; `Ok(None)` if the bucket holds no such
+    /// object, [`StoreError::NotFound`] if the bucket itself is missing.
+    fn head_inner(&self, name: &str) -> Result<Option<ObjectInfo>, StoreError> {
         let path = Self::path(name)?;
         let store = Arc::clone(&self.inner.store);
         match self.run(async move { store.head(&path).await }) {
-            Ok(meta) => Ok(ObjectInfo { name: name.to_owned(), size: meta.size }),
+            Ok(meta) => Ok(Some(ObjectInfo { name: name.to_owned(), size: meta.size })),
             Err(e) => match self.error(&e, Op::Read, "read", name) {
-                nf @ StoreError::NotFound { .. } => Err(self.refine_not_found(name, nf)),
-                // HEAD answers have no body: ask again with a request whose answer says why.
-                StoreError::Denied { .. } => Err(self.probe_bucket(name).err().unwrap_or_else(|| {
-                    StoreError::Denied { location: self.describe(name), reason: "the server refused (HTTP 403)".into() }
-                })),
+                // HEAD answers have no body to say whether the bucket or
+                // the key is missing, or why a request was refused: a
+                // request whose answer does tell is sent.
+                StoreError::NotFound { .. } => self.probe_bucket(name).map(|()| None),
+                StoreError::Denied { location, reason } => Err(self.probe_bucket(name).err().unwrap_or(
+                    StoreError::Denied { location, reason },
+                )),
                 other => Err(other),
             },
         }
+    }
+
+    fn head_meta(&self, name: &str) -> Result<ObjectInfo, StoreError> {
+        self.head_inner(name)?.ok_or_else(|| StoreError::NotFound { location: self.describe(name) })
     }
 
     fn reader(&self, name: &str, range: Option<Range<u64>>) -> Result<Box<dyn Read + Send>, StoreError> {
@@ -273,7 +271,7 @@ impl S3Store {
             // range holds nothing.
             Err(e) if error::Cause::of(&e).status == Some(416) => Ok(Box::new(io::empty())),
             Err(e) => match self.error(&e, Op::Read, "read", name) {
-                nf @ StoreError::NotFound { .. } => Err(self.refine_not_found(name, nf)),
+                nf @ StoreError::NotFound { .. } => Err(self.probe_bucket(name).err().unwrap_or(nf)),
                 other => Err(other),
             },
         }
@@ -290,15 +288,8 @@ impl Store for S3Store {
         // Refuse a taken name before the caller streams a backup (the
         // completion checks again, atomically); find a missing bucket or
         // wrong credentials before any part is sent.
-        match self.head_meta(name) {
-            Ok(_) if mode == PutMode::Create => {
-                return Err(StoreError::AlreadyExists { location: self.describe(name) });
-            }
-            Ok(_) | Err(StoreError::NotFound { .. }) => {}
-            Err(e) => return Err(e),
-        }
-        if mode == PutMode::Overwrite {
-            self.probe_bucket(name)?;
+        if self.head_inner(name)?.is_some() && mode == PutMode::Create {
+            return Err(StoreError::AlreadyExists { location: self.describe(name) });
         }
         Ok(Box::new(S3Upload::new(Arc::clone(&self.inner), path, self.describe(name), mode)))
     }

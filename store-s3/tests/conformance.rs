@@ -1,5 +1,13 @@
 //! The Store rules (ebak::store::conformance) against a real S3-protocol
 //! server on loopback.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "tests: a failure panics; sizes are small and fixed"
+)]
 
 mod common;
 

@@ -1,6 +1,14 @@
 //! A real backup through the library into S3 and back: written with
 //! `BackupWriter` into an upload, restored from a GET, and opened at random
 //! through ranged GETs that fetch only the header and the chunks asked for.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "tests: a failure panics; sizes are small and fixed"
+)]
 
 mod common;
 
@@ -43,7 +51,7 @@ fn a_tree_backed_up_to_s3_restores_byte_identically() {
     let header = ebak::new_header(&key, []).unwrap();
     let upload = store.put("phone/chats.ebak", PutMode::Create).unwrap();
     let writer = BackupWriter::new(upload, &header, &key, b"", Default::default()).unwrap();
-    let writer = archive::write_tree(&[tree.clone()], writer, &ArchiveOptions::default()).unwrap();
+    let writer = archive::write_tree(std::slice::from_ref(&tree), writer, &ArchiveOptions::default()).unwrap();
     let (upload, _) = writer.finish().unwrap();
     assert!(store.list("").unwrap().is_empty(), "visible before the commit");
     upload.commit().unwrap();
@@ -144,7 +152,9 @@ fn random_access_fetches_only_the_header_and_the_chunks_asked_for() {
     let expected = MAX_HEADER_SIZE as u64 + PREFIX_SIZE as u64 + 2 * (CHUNK_SIZE_BYTES + 16);
     let fetched = counting.bytes.load(Ordering::Relaxed);
     assert_eq!(fetched, expected, "bytes fetched");
-    assert_eq!(counting.requests.load(Ordering::Relaxed), 4, "ranged GETs");
+    // The header in two GETs (std's read_to_end asks for 8 KiB first, the
+    // largest header is a little more), the prefix, the two chunks.
+    assert_eq!(counting.requests.load(Ordering::Relaxed), 5, "ranged GETs");
     assert!(fetched * 100 < object_len, "{fetched} of {object_len} bytes fetched");
-    eprintln!("random access: {fetched} of {object_len} bytes fetched in 4 ranged GETs");
+    eprintln!("random access: {fetched} of {object_len} bytes fetched in 5 ranged GETs");
 }
