@@ -87,7 +87,9 @@ impl Cause {
                 format!("the server refused the credentials or the request ({status})")
             }
             (None, _) if !status.is_empty() => format!("the server answered {status}"),
-            (None, _) => self.transport.clone().map_or_else(|| "the request failed".to_owned(), |t| scrub(&t, credentials)),
+            (None, _) => {
+                self.transport.clone().map_or_else(|| "the request failed".to_owned(), |t| scrub(&t, credentials))
+            }
         }
     }
 }
@@ -97,7 +99,11 @@ impl Cause {
 pub(crate) fn scrub(text: &str, credentials: Option<&Credentials>) -> String {
     let mut out: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
     if let Some(c) = credentials {
-        let secrets = [Some(c.access_key_id.as_str()), Some(c.secret_access_key.as_str()), c.session_token.as_deref().map(String::as_str)];
+        let secrets = [
+            Some(c.access_key_id.as_str()),
+            Some(c.secret_access_key.as_str()),
+            c.session_token.as_deref().map(String::as_str),
+        ];
         for secret in secrets.into_iter().flatten().filter(|s| !s.is_empty()) {
             out = out.replace(secret, "[redacted]");
         }
@@ -143,10 +149,17 @@ pub(crate) fn to_store_error(
         (Some(412 | 409), _) if op == Op::Create => StoreError::AlreadyExists { location },
         (Some(404), _) if op == Op::Read => StoreError::NotFound { location },
         (Some(401 | 403), _) => StoreError::Denied { location, reason: cause.reason(credentials) },
-        (_, Some("AccessDenied" | "SignatureDoesNotMatch" | "InvalidAccessKeyId" | "NotSignedUp" | "ExpiredToken"
-            | "InvalidToken")) => {
-            StoreError::Denied { location, reason: cause.reason(credentials) }
-        }
+        (
+            _,
+            Some(
+                "AccessDenied"
+                | "SignatureDoesNotMatch"
+                | "InvalidAccessKeyId"
+                | "NotSignedUp"
+                | "ExpiredToken"
+                | "InvalidToken",
+            ),
+        ) => StoreError::Denied { location, reason: cause.reason(credentials) },
         (status, _) => {
             let kind = match status {
                 None => io::ErrorKind::ConnectionAborted,

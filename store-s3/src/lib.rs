@@ -52,8 +52,8 @@ mod read;
 mod upload;
 
 pub use config::{
-    Credentials, DEFAULT_PART_SIZE_BYTES, MAX_PART_SIZE_BYTES, MAX_PARTS, MIN_PART_SIZE_BYTES, S3Config, S3Url,
-    SCHEME, is_s3_url, parse_url,
+    Credentials, DEFAULT_PART_SIZE_BYTES, MAX_PART_SIZE_BYTES, MAX_PARTS, MIN_PART_SIZE_BYTES, S3Config, S3Url, SCHEME,
+    is_s3_url, parse_url,
 };
 
 use ebak::store::{ObjectInfo, PutMode, Store, StoreError, Upload, check_name};
@@ -136,9 +136,8 @@ fn builder(config: &S3Config, headers: Option<HeaderMap>) -> AmazonS3Builder {
             max_retries: config.max_retries,
             retry_timeout: config.retry_timeout,
         });
-    let mut client = ClientOptions::new()
-        .with_timeout(config.request_timeout)
-        .with_connect_timeout(config.connect_timeout);
+    let mut client =
+        ClientOptions::new().with_timeout(config.request_timeout).with_connect_timeout(config.connect_timeout);
     if let Some(endpoint) = &config.endpoint {
         b = b.with_endpoint(endpoint).with_virtual_hosted_style_request(false);
         client = client.with_allow_http(endpoint.starts_with("http://"));
@@ -244,9 +243,9 @@ impl S3Store {
                 // the key is missing, or why a request was refused: a
                 // request whose answer does tell is sent.
                 StoreError::NotFound { .. } => self.probe_bucket(name).map(|()| None),
-                StoreError::Denied { location, reason } => Err(self.probe_bucket(name).err().unwrap_or(
-                    StoreError::Denied { location, reason },
-                )),
+                StoreError::Denied { location, reason } => {
+                    Err(self.probe_bucket(name).err().unwrap_or(StoreError::Denied { location, reason }))
+                }
                 other => Err(other),
             },
         }
@@ -261,12 +260,9 @@ impl S3Store {
         let store = Arc::clone(&self.inner.store);
         let options = GetOptions { range: range.map(GetRange::Bounded), ..GetOptions::default() };
         match self.run(async move { store.get_opts(&path, options).await }) {
-            Ok(result) => Ok(Box::new(BodyReader::new(
-                result.into_stream(),
-                self.inner.runtime.clone(),
-                self.describe(name),
-                self.inner.credentials.clone(),
-            ))),
+            Ok(result) => {
+                Ok(Box::new(BodyReader::new(result.into_stream(), Arc::clone(&self.inner), self.describe(name))))
+            }
             // A range that starts past the end: the object is there, the
             // range holds nothing.
             Err(e) if error::Cause::of(&e).status == Some(416) => Ok(Box::new(io::empty())),
@@ -315,9 +311,10 @@ impl Store for S3Store {
         // object_store lists whole path segments: list the directory the
         // prefix is in, and keep the names that start with it.
         let dir = match prefix.rfind('/') {
-            Some(i) => Some(Path::parse(prefix.get(..i).unwrap_or_default()).map_err(|_| {
-                StoreError::InvalidName { name: prefix.to_owned() }
-            })?),
+            Some(i) => Some(
+                Path::parse(prefix.get(..i).unwrap_or_default())
+                    .map_err(|_| StoreError::InvalidName { name: prefix.to_owned() })?,
+            ),
             None => None,
         };
         let store = Arc::clone(&self.inner.store);

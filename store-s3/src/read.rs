@@ -1,31 +1,31 @@
 //! A GET's body as a blocking `Read`: one network buffer at a time, so a
 //! restore streams a backup of any size in constant memory.
 
-use crate::config::Credentials;
+use crate::Inner;
 use crate::error::{self, Op};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use object_store::Result as OsResult;
 use std::io::{self, Read};
-use tokio::runtime::Handle;
+use std::sync::Arc;
 
 /// Bytes as they arrive.
 pub(crate) type Body = BoxStream<'static, OsResult<bytes::Bytes>>;
 
-/// A body read by blocking on the store's runtime.
+/// A body read by blocking on the store's runtime (which it keeps alive:
+/// the reader may outlive the store it came from).
 pub(crate) struct BodyReader {
     body: Body,
-    runtime: Handle,
+    inner: Arc<Inner>,
     /// The bytes received and not yet read.
     current: bytes::Bytes,
     location: String,
-    credentials: Option<Credentials>,
     done: bool,
 }
 
 impl BodyReader {
-    pub(crate) fn new(body: Body, runtime: Handle, location: String, credentials: Option<Credentials>) -> Self {
-        Self { body, runtime, current: bytes::Bytes::new(), location, credentials, done: false }
+    pub(crate) fn new(body: Body, inner: Arc<Inner>, location: String) -> Self {
+        Self { body, inner, current: bytes::Bytes::new(), location, done: false }
     }
 }
 
@@ -35,13 +35,13 @@ impl Read for BodyReader {
             if self.done {
                 return Ok(0);
             }
-            match self.runtime.block_on(self.body.next()) {
+            match crate::block_on(&self.inner.runtime, self.body.next()) {
                 Some(Ok(bytes)) => self.current = bytes,
                 Some(Err(e)) => {
                     // A body cut short (the server went away) is an error,
                     // never a short read that looks like the end.
                     self.done = true;
-                    let e = error::map(&e, Op::Read, "read", &self.location, self.credentials.as_ref());
+                    let e = error::map(&e, Op::Read, "read", &self.location, self.inner.credentials.as_ref());
                     return Err(io::Error::new(e.kind(), e));
                 }
                 None => self.done = true,

@@ -194,11 +194,7 @@ impl S3Upload {
         if state.phase != Phase::Open {
             return Err(ended(&self.shared.location));
         }
-        let task = self
-            .shared
-            .inner
-            .runtime
-            .spawn(async move { store.put_part(&path, &id, index, payload).await });
+        let task = self.shared.inner.runtime.spawn(async move { store.put_part(&path, &id, index, payload).await });
         state.tasks.retain(|t| !t.is_finished());
         state.tasks.push(task.abort_handle());
         drop(state);

@@ -61,3 +61,23 @@ fn names_list_by_string_prefix_across_directories() {
     assert_eq!(names("laptop/"), ["laptop/y.ebak"]);
     assert_eq!(store.list("phone/").unwrap()[0].size, "phone/2026-12-01.ebak".len() as u64);
 }
+
+#[test]
+fn a_reader_and_an_upload_outlive_the_store_they_came_from() {
+    let server = server_or_skip!();
+    let mut up = {
+        let store = server.store();
+        store.put("outlives.ebak", PutMode::Create).unwrap()
+    };
+    up.write_all(&vec![9u8; 6 << 20]).unwrap();
+    up.write_all(b"end").unwrap();
+    up.commit().unwrap();
+    let mut reader = {
+        let store = server.store();
+        store.get("outlives.ebak").unwrap()
+    };
+    let mut got = Vec::new();
+    std::io::Read::read_to_end(&mut reader, &mut got).unwrap();
+    assert_eq!(got.len(), (6 << 20) + 3);
+    assert!(got.ends_with(b"end"));
+}

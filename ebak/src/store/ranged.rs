@@ -75,8 +75,7 @@ impl Read for RangedReader<'_> {
         if !reusable {
             let want = (buf.len() as u64).max(self.min_fetch_bytes);
             let end = self.pos.saturating_add(want).min(self.len);
-            let reader =
-                self.store.get_range(&self.name, self.pos..end).map_err(|e| io::Error::new(e.kind(), e))?;
+            let reader = self.store.get_range(&self.name, self.pos..end).map_err(|e| io::Error::new(e.kind(), e))?;
             self.current = Some(Open { at: self.pos, end, reader });
         }
         let Some(open) = self.current.as_mut() else { return Ok(0) };

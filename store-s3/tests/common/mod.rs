@@ -28,9 +28,8 @@ fn binary() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("EBAK_S3S_FS") {
         return Some(PathBuf::from(p));
     }
-    let on_path = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths).map(|d| d.join("s3s-fs")).find(|p| p.is_file())
-    });
+    let on_path = std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|d| d.join("s3s-fs")).find(|p| p.is_file()));
     on_path.or_else(|| {
         let home = PathBuf::from(std::env::var_os("HOME")?);
         Some(home.join(".cargo/bin/s3s-fs")).filter(|p| p.is_file())
