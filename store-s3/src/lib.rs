@@ -35,7 +35,7 @@
 //! use ebak::store::{PutMode, Store};
 //! use ebak_store_s3::{S3Config, S3Store};
 //! use std::io::Write;
-//! # fn main() -> Result<(), ebak::store::StoreError> {
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! // AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY...
 //! let store = S3Store::open(S3Config::from_env("backups"))?;
 //! let mut upload = store.put("phone/2026-12-04.ebak", PutMode::Create)?;

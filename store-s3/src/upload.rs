@@ -27,7 +27,12 @@ use object_store::{MultipartId, ObjectStore, PutOptions, PutPayload};
 use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 use tokio::task::JoinHandle;
+
+/// How long an abort may wait for the server (an interrupted command
+/// waits for it before exiting).
+const ABORT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Where an upload stands, shared with its [`AbortHandle`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,8 +78,17 @@ impl Shared {
         let Some(id) = state.upload_id.take() else { return Ok(()) };
         let store = Arc::clone(&self.inner.store);
         let path = self.path.clone();
-        block_on(&self.inner.runtime, async move { store.abort_multipart(&path, &id).await })
-            .map_err(|e| self.error(&e, Op::Write, "abort the upload of"))
+        // Bounded: a signal handler waits for this before the process exits.
+        // (The timer is made inside the runtime, where it is driven.)
+        let abort = async move { tokio::time::timeout(ABORT_TIMEOUT, store.abort_multipart(&path, &id)).await };
+        match block_on(&self.inner.runtime, abort) {
+            Ok(done) => done.map_err(|e| self.error(&e, Op::Write, "abort the upload of")),
+            Err(_) => Err(StoreError::io(
+                "abort the upload of",
+                self.location.clone(),
+                io::Error::new(io::ErrorKind::TimedOut, "the server did not answer in time"),
+            )),
+        }
     }
 
     fn error(&self, e: &object_store::Error, op: Op, what: &'static str) -> StoreError {
