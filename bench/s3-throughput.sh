@@ -27,11 +27,10 @@ export EBAK_KEY
 mkdir -p "$dir/s3"
 eval "$(bash "$server" start "$dir/s3")"
 
-# Runs a command; prints "seconds peak_kib".
+# Runs a command (GNU time); prints "seconds peak_kib".
 measure() {
-    local out
-    out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n 1)
-    echo "$out"
+    /usr/bin/time -o "$dir/time" -f '%e %M' "$@" >/dev/null
+    cat "$dir/time"
 }
 
 best() { sort -n | head -n 1; }

@@ -14,6 +14,10 @@ use ebak::store::StoreError;
 use std::error::Error as _;
 use std::io;
 
+/// The reason of a refusal by the bucket's policy (valid credentials, no
+/// permission), as opposed to credentials the server rejects.
+pub(crate) const POLICY_DENIED: &str = "the credentials are not allowed to do this (AccessDenied)";
+
 /// What the error chain of a failed request says.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Cause {
@@ -73,7 +77,7 @@ impl Cause {
             Some("ExpiredToken") => Some("the session token has expired (ExpiredToken)"),
             Some("InvalidToken") => Some("the session token is not valid (InvalidToken)"),
             Some("RequestTimeTooSkewed") => Some("this machine's clock is too far off (RequestTimeTooSkewed)"),
-            Some("AccessDenied") => Some("the credentials are not allowed to do this (AccessDenied)"),
+            Some("AccessDenied") => Some(POLICY_DENIED),
             _ => None,
         };
         if let Some(known) = known {

@@ -284,8 +284,16 @@ impl Store for S3Store {
         // Refuse a taken name before the caller streams a backup (the
         // completion checks again, atomically); find a missing bucket or
         // wrong credentials before any part is sent.
-        if self.head_inner(name)?.is_some() && mode == PutMode::Create {
-            return Err(StoreError::AlreadyExists { location: self.describe(name) });
+        match self.head_inner(name) {
+            Ok(Some(_)) if mode == PutMode::Create => {
+                return Err(StoreError::AlreadyExists { location: self.describe(name) });
+            }
+            Ok(_) => {}
+            // Write-only credentials (PutObject without ListBucket: AWS then
+            // answers a HEAD of a missing key with 403): the early check
+            // cannot be made, the completion's If-None-Match still guards.
+            Err(StoreError::Denied { reason, .. }) if reason == error::POLICY_DENIED => {}
+            Err(e) => return Err(e),
         }
         Ok(Box::new(S3Upload::new(Arc::clone(&self.inner), path, self.describe(name), mode)))
     }
