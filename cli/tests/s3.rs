@@ -239,8 +239,9 @@ fn the_server_killed_mid_upload_exits_5_leaves_no_object_and_a_rerun_works() {
     drop(stdin);
     let out = child.wait_with_output().unwrap();
     let err = stderr_of(&out);
+    eprintln!("the server killed mid-upload: {err}");
     assert_eq!(out.status.code(), Some(5), "{err}");
-    assert!(err.starts_with("ebak: cannot write the backup: ") || err.starts_with("ebak: cannot "), "{err}");
+    assert!(err.starts_with("ebak: cannot "), "{err}");
     assert!(err.contains("s3://ebak-test/killed.ebak") && err.to_lowercase().contains("connect"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     server.restart();
