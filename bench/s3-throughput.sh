@@ -25,7 +25,8 @@ head -c "$((mib << 20))" /dev/urandom >"$dir/big"
 EBAK_KEY=$("$bin" keygen 2>/dev/null | head -n 1)
 export EBAK_KEY
 mkdir -p "$dir/s3"
-eval "$(bash "$server" start "$dir/s3")"
+s3env=$(bash "$server" start "$dir/s3")
+eval "$s3env"
 
 # Runs a command (GNU time); prints "seconds peak_kib".
 measure() {
