@@ -13,4 +13,5 @@ pub mod progress;
 pub mod remote;
 pub mod secrets;
 pub mod target;
+pub mod vault;
 pub mod whatsapp;

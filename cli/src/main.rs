@@ -1,7 +1,9 @@
 //! The `ebak` command-line tool. See `ebak --help` and `cli/README.md`.
 
 use clap::{Args, Parser, Subcommand};
-use ebak_cli::commands::{self, BackupArgs, LsArgs, PasswdAction, PasswdArgs, RestoreArgs, RotateArgs, VerifyArgs};
+use ebak_cli::commands::{
+    self, BackupArgs, LsArgs, PasswdAction, PasswdArgs, RestoreArgs, RotateArgs, VaultArgs, VerifyArgs,
+};
 use ebak_cli::error::{CliError, Exit};
 use ebak_cli::global::Global;
 use ebak_cli::secrets::Sources;
@@ -30,8 +32,8 @@ struct Cli {
 
 const EXIT_CODES: &str = "Exit codes: 0 success; 1 completed with warnings (backup: files skipped or changed while read, each named; \
 restore: owners or extended attributes not set); 2 usage (or refused: existing target without --force, bad key text, no secret, \
-a PATH not in the backup); 3 wrong password or key; 4 damaged, tampered with, truncated or not an ebak file, or a hostile archive entry; \
-5 I/O error (missing file, permission denied, disk full, file-size limit); 130 interrupted (Ctrl-C, SIGTERM, SIGHUP), the unfinished output removed.\n\
+a PATH not in the backup, the vault's last guess without a terminal or --spend-last-guess); 3 wrong password or key (through a vault: with the guesses left; or its record destroyed or deleted); 4 damaged, tampered with, truncated or not an ebak file, or a hostile archive entry, or a vault answer that does not check; \
+5 I/O error (missing file, permission denied, disk full, file-size limit, vault unreachable); 130 interrupted (Ctrl-C, SIGTERM, SIGHUP), the unfinished output removed.\n\
 Secrets: EBAK_PASSWORD, EBAK_KEY, EBAK_NEW_PASSWORD (and EBAK_WA_KEY for import-whatsapp), or files (one final line break is removed), or prompts on a terminal.";
 
 #[derive(Debug, Args, Clone, Default)]
@@ -48,6 +50,9 @@ struct SecretFlags {
     /// Read the 64-digit key from this file.
     #[arg(long, value_name = "FILE")]
     key_file: Option<PathBuf>,
+    /// When the file opens through a vault with one guess left, spend it without asking (without a terminal, the tool refuses otherwise).
+    #[arg(long)]
+    spend_last_guess: bool,
 }
 
 impl SecretFlags {
@@ -57,6 +62,7 @@ impl SecretFlags {
             password_file: self.password_file.clone(),
             key: self.key,
             key_file: self.key_file.clone(),
+            spend_last_guess: self.spend_last_guess,
         }
     }
 }
@@ -93,6 +99,12 @@ enum Command {
         /// Leave out what matches the patterns in FILE, one a line (`#` starts a comment line).
         #[arg(long, value_name = "FILE")]
         exclude_file: Vec<PathBuf>,
+        /// Register the backup key on this key vault under the password (instead of a password slot): the vault allows 10 wrong guesses, then destroys its copy. The 64-digit key is printed as with --new-key (unless --key gives one).
+        #[arg(long, value_name = "URL")]
+        vault: Option<String>,
+        /// The vault key id to expect (32 hex digits, as `ebak-vault keys` prints it); without it, the key the vault presents is shown and pinned in the backup.
+        #[arg(long, value_name = "HEX", requires = "vault")]
+        vault_key: Option<String>,
     },
     /// Restore a backup into a directory (-C), all of it or the PATHs named, or as one stream (-o).
     Restore {
@@ -188,8 +200,27 @@ enum Command {
         #[arg(long, default_value = "", value_name = "TEXT")]
         context: String,
     },
+    /// The backup key vault a backup's vault slot names.
+    #[command(subcommand)]
+    Vault(VaultCommand),
     /// Open a WhatsApp end-to-end encrypted backup (.crypt15) with its 64-digit key or key file: write the database, or re-seal it into an ebak backup.
     ImportWhatsapp(ebak_cli::whatsapp::ImportArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum VaultCommand {
+    /// What the vault says about the backup's record: state and guesses left (no password needed, no guess spent).
+    Status {
+        /// The backup file (`-` for standard input), or s3://BUCKET/KEY.
+        file: PathBuf,
+    },
+    /// Turn the vault off for this backup: log in with the password and delete the record; afterwards only the 64-digit key (and any password slot) opens the file, which is left as it is.
+    Delete {
+        /// The backup file (`-` for standard input), or s3://BUCKET/KEY.
+        file: PathBuf,
+        #[command(flatten)]
+        secrets: SecretFlags,
+    },
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -198,22 +229,34 @@ fn run(cli: Cli) -> Result<(), CliError> {
     ebak_cli::remote::set_flags(ebak_cli::remote::S3Flags { endpoint: cli.s3_endpoint, region: cli.s3_region });
     match cli.command {
         Command::Keygen => commands::keygen(),
-        Command::Backup { paths, output, secrets, new_key, context, no_compress, force, exclude, exclude_file } => {
-            commands::backup(
-                &BackupArgs {
-                    paths,
-                    output,
-                    sources: secrets.sources(),
-                    new_key,
-                    context,
-                    no_compress,
-                    force,
-                    exclude,
-                    exclude_files: exclude_file,
-                },
-                global,
-            )
-        }
+        Command::Backup {
+            paths,
+            output,
+            secrets,
+            new_key,
+            context,
+            no_compress,
+            force,
+            exclude,
+            exclude_file,
+            vault,
+            vault_key,
+        } => commands::backup(
+            &BackupArgs {
+                paths,
+                output,
+                sources: secrets.sources(),
+                new_key,
+                context,
+                no_compress,
+                force,
+                exclude,
+                exclude_files: exclude_file,
+                vault,
+                vault_key,
+            },
+            global,
+        ),
         Command::Restore { file, paths, dir, output, raw, force, xattrs, secrets, context } => commands::restore(
             &RestoreArgs { file, dir, output, raw, force, sources: secrets.sources(), context, paths, xattrs },
             global,
@@ -239,6 +282,12 @@ fn run(cli: Cli) -> Result<(), CliError> {
             &RotateArgs { file, sources: secrets.sources(), new_password_file, no_password, new_key, context },
             global,
         ),
+        Command::Vault(VaultCommand::Status { file }) => {
+            commands::vault_status(&VaultArgs { file, sources: Sources::default() })
+        }
+        Command::Vault(VaultCommand::Delete { file, secrets }) => {
+            commands::vault_delete(&VaultArgs { file, sources: secrets.sources() }, global)
+        }
         Command::ImportWhatsapp(args) => ebak_cli::whatsapp::import(&args, global),
     }
 }

@@ -90,6 +90,10 @@ pub struct Sources {
     pub key: bool,
     /// `--key-file`.
     pub key_file: Option<std::path::PathBuf>,
+    /// `--spend-last-guess`: when a file opens through a vault that has one
+    /// guess left, spend it without asking (without a terminal, the tool
+    /// refuses otherwise).
+    pub spend_last_guess: bool,
 }
 
 impl Sources {

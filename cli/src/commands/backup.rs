@@ -4,13 +4,19 @@ use crate::error::{CliError, Context, from_lib, printable};
 use crate::global::Global;
 use crate::progress::Progress;
 use crate::secrets::Sources;
-use crate::secrets::{KeyFlags, new_backup_secrets, show_new_key};
+use crate::secrets::{
+    ENV_PASSWORD, KeyFlags, interactive, into_password, new_backup_secrets, new_key, prompt_password, show_new_key,
+    warn_if_weak,
+};
 use crate::target::{Target, is_stdio};
+use crate::vault;
 use ebak::content::Compression;
 use ebak::content::archive::{self, ArchiveOptions, Counter, Skip};
 use ebak::content::exclude::Exclude;
 use ebak::store::Permissions;
 use ebak::{BackupWriter, StreamOptions};
+use ebak_core::BackupKey;
+use ebak_core::header::Header;
 use std::cell::Cell;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -36,6 +42,10 @@ pub struct BackupArgs {
     pub exclude: Vec<String>,
     /// `--exclude-file` files of patterns.
     pub exclude_files: Vec<PathBuf>,
+    /// `--vault URL`: register the key on this vault under the password.
+    pub vault: Option<String>,
+    /// `--vault-key HEX`: the vault key id to expect.
+    pub vault_key: Option<String>,
 }
 
 const FLAGS: KeyFlags = KeyFlags {
@@ -65,7 +75,11 @@ pub fn backup(args: &BackupArgs, global: Global) -> Result<(), CliError> {
     }
     // Refuse an existing output before asking for anything.
     Target::check(&args.output, args.force)?;
-    let (key, header, show_key) = new_backup_secrets(&args.sources, args.new_key, FLAGS)?;
+    let (key, header, show_key) = match &args.vault {
+        Some(url) => vault_secrets(args, url, global)?,
+        None if args.vault_key.is_some() => return Err(CliError::usage("--vault-key goes with --vault URL")),
+        None => new_backup_secrets(&args.sources, args.new_key, FLAGS)?,
+    };
 
     let compression = if args.no_compress { Compression::None } else { Compression::Zstd };
     // The total takes a walk of the trees: only for a bar that shows it.
@@ -129,6 +143,43 @@ pub fn backup(args: &BackupArgs, global: Global) -> Result<(), CliError> {
             if n == 1 { "" } else { "s" }
         ))),
     }
+}
+
+/// A new backup's secrets with `--vault`: its key (given, else new and
+/// shown), registered on the vault under the password, and a header with
+/// the vault slot. The password goes to the vault only: a password slot
+/// with the same password would let whoever holds the file guess it
+/// offline, which is what the vault is there to prevent.
+fn vault_secrets(args: &BackupArgs, url: &str, global: Global) -> Result<(BackupKey, Header, bool), CliError> {
+    vault::check_url(url)?;
+    let pin = args.vault_key.as_deref().map(vault::parse_key_id).transpose()?;
+    if args.new_key && (args.sources.key || args.sources.key_file.is_some()) {
+        return Err(CliError::usage("--new-key makes a new key; it cannot be combined with --key or --key-file"));
+    }
+    let given_key = if args.new_key { None } else { args.sources.key()? };
+    let password = match args.sources.password(true)? {
+        Some(p) => p,
+        None if interactive() => {
+            into_password(prompt_password(true, "Vault password", ENV_PASSWORD, "--password-file")?)
+        }
+        None => {
+            return Err(CliError::usage(format!(
+                "--vault registers the key under a password: give it with --password-file or {ENV_PASSWORD} (or run on a terminal)"
+            )));
+        }
+    };
+    if password.is_empty() {
+        return Err(CliError::usage("the password is empty"));
+    }
+    warn_if_weak(&password);
+    let show_key = given_key.is_none();
+    let key = match given_key {
+        Some(k) => k,
+        None => new_key()?,
+    };
+    let slot = vault::register(&args.output, url, pin, &password, &key, global.quiet)?;
+    let header = ebak::new_header(&key, [slot.to_slot()]).map_err(|e| from_lib(e, Context::new(&args.output)))?;
+    Ok((key, header, show_key))
 }
 
 /// The `--exclude` patterns, then those of each `--exclude-file`.

@@ -5,7 +5,7 @@ use crate::target::is_stdio;
 use ebak::Locked;
 use ebak_core::chunk;
 use ebak_core::header::Slot;
-use ebak_core::slot::SLOT_TYPE_VAULT;
+use ebak_core::slot::{SLOT_TYPE_VAULT, VaultSlot};
 use std::fs;
 use std::io::{self, Read};
 use std::path::Path;
@@ -79,9 +79,15 @@ pub fn inspect(file: &Path, json: bool) -> Result<(), CliError> {
                     k.parallelism
                 );
             }
-            Slot::Other(o) if o.slot_type() == SLOT_TYPE_VAULT => {
-                println!("  slot {i}: vault ({} bytes; not supported by this version, skipped)", o.body().len());
-            }
+            Slot::Other(o) if o.slot_type() == SLOT_TYPE_VAULT => match VaultSlot::decode_body(o.body()) {
+                Ok(v) => println!(
+                    "  slot {i}: vault {} (key id {}, account {}; `ebak vault status` asks it)",
+                    v.url(),
+                    crate::vault::key_id(&v),
+                    ebak_vault_proto::ids::hex(v.account())
+                ),
+                Err(e) => println!("  slot {i}: vault ({} bytes; unusable: {e})", o.body().len()),
+            },
             Slot::Other(o) => {
                 println!("  slot {i}: unknown type {} ({} bytes; skipped)", o.slot_type(), o.body().len());
             }

@@ -7,6 +7,7 @@ mod ls;
 mod passwd;
 mod restore;
 mod rotate;
+mod vault;
 mod verify;
 
 pub use backup::{BackupArgs, backup};
@@ -16,6 +17,7 @@ pub use ls::{LsArgs, ls};
 pub use passwd::{PasswdAction, PasswdArgs, passwd};
 pub use restore::{RestoreArgs, restore};
 pub use rotate::{RotateArgs, rotate};
+pub use vault::{VaultArgs, vault_delete, vault_status};
 pub use verify::{VerifyArgs, verify};
 
 use crate::error::{CliError, Context, from_lib};
@@ -24,7 +26,9 @@ use crate::progress::Progress;
 use crate::secrets::Sources;
 use crate::target::is_stdio;
 use ebak::{Locked, StreamOptions};
+use ebak_core::Secret;
 use ebak_core::chunk;
+use ebak_core::error::OpenError;
 use ebak_core::file::Unlocked;
 use std::fs;
 use std::io::{self, Read};
@@ -45,18 +49,77 @@ pub(crate) fn read_input(file: &Path) -> Result<Input, CliError> {
     Locked::read(input).map_err(|e| from_lib(e, Context::new(file)))
 }
 
+/// How a file was opened.
+#[derive(Debug)]
+pub(crate) enum Opened {
+    /// With the 64-digit key.
+    Key,
+    /// With a password, by a password slot.
+    PasswordSlot,
+    /// With a password, through the vault slot at `index` (the backup key
+    /// recovered from the vault; the password is kept for a password
+    /// change, which logs in again).
+    Vault {
+        /// The vault slot's index in the header.
+        index: usize,
+        /// The vault slot.
+        slot: ebak_core::slot::VaultSlot,
+        /// The password the vault accepted.
+        password: ebak_core::Password,
+    },
+}
+
 /// Opens the input file (or standard input), asks for the secret, and
 /// unlocks it; returns the context its errors are told in (which secret).
 pub(crate) fn open_input<'a>(file: &'a Path, sources: &Sources) -> Result<(Input, Unlocked, Context<'a>), CliError> {
+    open_input_how(file, sources).map(|(input, unlocked, cx, _)| (input, unlocked, cx))
+}
+
+/// [`open_input`], and how the file was opened.
+///
+/// A password is tried on the password slots first (that costs time, not
+/// vault guesses); if none opens and the header has a vault slot, the
+/// password goes to the vault (one guess, after the last-guess rule of
+/// [`crate::vault::before_login`]), and the key it returns must pass the
+/// header MAC like any other.
+pub(crate) fn open_input_how<'a>(
+    file: &'a Path,
+    sources: &Sources,
+) -> Result<(Input, Unlocked, Context<'a>, Opened), CliError> {
     let input = read_input(file)?;
     let secret = sources.unlock()?;
     let password_slots =
         input.header().slots().iter().filter(|s| matches!(s, ebak_core::header::Slot::Password(_))).count();
     let cx = Context { by_key: secret.is_key(), password_slots: Some(password_slots), ..Context::new(file) };
-    let unlock = || input.unlock(&secret);
-    let unlocked = if secret.is_key() { unlock() } else { crate::progress::while_deriving(unlock) };
-    let unlocked = unlocked.map_err(|e| from_lib(e, cx))?;
-    Ok((input, unlocked, cx))
+    let vault = crate::vault::find(input.header());
+    let password = match (&secret, vault) {
+        (Secret::Password(p), Some(v)) => Some((p, v)),
+        _ => None,
+    };
+    let Some((password, (index, slot))) = password else {
+        let unlock = || input.unlock(&secret);
+        let unlocked = if secret.is_key() { unlock() } else { crate::progress::while_deriving(unlock) };
+        let unlocked = unlocked.map_err(|e| from_lib(e, cx))?;
+        let how = if secret.is_key() { Opened::Key } else { Opened::PasswordSlot };
+        return Ok((input, unlocked, cx, how));
+    };
+    if password_slots > 0 {
+        match crate::progress::while_deriving(|| input.unlock(&secret)) {
+            Ok(unlocked) => return Ok((input, unlocked, cx, Opened::PasswordSlot)),
+            Err(ebak::Error::Open { error: OpenError::NoSlotOpens, .. }) => {}
+            Err(e) => return Err(from_lib(e, cx)),
+        }
+    }
+    let slot = slot.map_err(|e| crate::vault::unusable(file, e))?;
+    let key = crate::vault::recover(file, &slot, password, sources.spend_last_guess)?;
+    let unlocked = input.unlock(&Secret::Key(key)).map_err(|e| match e {
+        ebak::Error::Open { error: OpenError::HeaderMac, .. } => CliError::damaged(format!(
+            "{}: the key the vault released does not authenticate this file's header (the header or its vault slot was altered)",
+            file.display()
+        )),
+        other => from_lib(other, Context { by_key: true, ..cx }),
+    })?;
+    Ok((input, unlocked, cx, Opened::Vault { index, slot, password: password.clone() }))
 }
 
 /// The plaintext length, if the input is a file (for the progress bar).

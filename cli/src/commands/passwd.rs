@@ -1,13 +1,18 @@
 //! `ebak passwd`.
 
-use super::open_input;
+use super::{Input, Opened, open_input_how};
+use crate::error::Context;
 use crate::error::{CliError, from_lib};
 use crate::global::Global;
 use crate::secrets::password_slot;
 use crate::secrets::{self, Sources};
 use crate::target::{Target, is_stdio};
+use ebak_core::Password;
 use ebak_core::file;
+use ebak_core::file::Unlocked;
 use ebak_core::header::{Header, Slot};
+use ebak_core::kdf::KdfLimits;
+use ebak_core::slot::VaultSlot;
 use std::path::PathBuf;
 
 /// What `passwd` does.
@@ -45,7 +50,18 @@ pub fn passwd(args: &PasswdArgs, global: Global) -> Result<(), CliError> {
     if is_stdio(&args.file) {
         return Err(CliError::usage("passwd rewrites a file in place; it cannot work on standard input"));
     }
-    let (input, unlocked, cx) = open_input(&args.file, &args.sources)?;
+    let (input, unlocked, cx, opened) = open_input_how(&args.file, &args.sources)?;
+    if let Opened::Vault { index, slot, password } = opened
+        && args.slot.is_none()
+    {
+        return match args.action {
+            PasswdAction::Change => vault_passwd(args, input, &unlocked, cx, (index, &slot, &password), global),
+            PasswdAction::Remove => Err(CliError::usage(
+                "the password opened this file through its vault: `ebak vault delete FILE` turns the vault off",
+            )),
+            PasswdAction::Add => add_to_vault_file(args, input, &unlocked, cx, global),
+        };
+    }
     let slots = password_slots(unlocked.header());
     let chosen = match args.slot {
         Some(i) if slots.contains(&i) => Some(i),
@@ -93,6 +109,74 @@ pub fn passwd(args: &PasswdArgs, global: Global) -> Result<(), CliError> {
     target.commit()?;
     if !global.quiet {
         eprintln!("ebak: {what} of {}; the payload is unchanged", args.file.display());
+    }
+    Ok(())
+}
+
+/// `passwd` on a file the password opened through its vault: the vault
+/// re-registers the record under the new password (spec 6.5), and the
+/// header gets the new vault slot in place of the old one (the payload
+/// bytes are copied as they are). The file is staged before the vault is
+/// changed, so that a file that cannot be written changes nothing.
+fn vault_passwd(
+    args: &PasswdArgs,
+    input: Input,
+    unlocked: &Unlocked,
+    cx: Context<'_>,
+    (index, slot, old): (usize, &VaultSlot, &Password),
+    global: Global,
+) -> Result<(), CliError> {
+    let new = secrets::new_password(args.new_password_file.as_deref())?;
+    let mut target = Target::rewrite(&args.file)?;
+    let new_slot = crate::progress::while_deriving(|| {
+        ebak_vault_client::change_password(
+            slot,
+            old.expose_secret(),
+            new.expose_secret(),
+            unlocked.backup_key(),
+            &ebak_vault_client::Options::default(),
+            &KdfLimits::V1,
+        )
+    })
+    .map_err(|e| crate::vault::error(&args.file, slot.url(), &e))?;
+    let mut slots = unlocked.header().slots().to_vec();
+    if let Some(s) = slots.get_mut(index) {
+        *s = new_slot.to_slot();
+    }
+    let header =
+        unlocked.with_slots(slots).map_err(|e| CliError::usage(format!("cannot write the new header: {e}")))?;
+    ebak::seal::replace_header(input, &header, target.writer()).map_err(|e| from_lib(e, cx))?;
+    target.commit()?;
+    if !global.quiet {
+        eprintln!(
+            "ebak: changed the vault password of {}; the old one no longer opens it; the payload is unchanged",
+            args.file.display()
+        );
+    }
+    Ok(())
+}
+
+/// `passwd --add` on a file the password opened through its vault: a
+/// password slot, with a warning (it can be guessed offline).
+fn add_to_vault_file(
+    args: &PasswdArgs,
+    input: Input,
+    unlocked: &Unlocked,
+    cx: Context<'_>,
+    global: Global,
+) -> Result<(), CliError> {
+    eprintln!(
+        "ebak: warning: a password slot is not protected by the vault's guess limit: whoever holds the file can guess it offline"
+    );
+    let p = secrets::new_password(args.new_password_file.as_deref())?;
+    let header = unlocked
+        .adding(password_slot(unlocked.backup_key(), &p)?)
+        .map_err(|e| CliError::usage(format!("cannot write the new header: {e}")))?;
+    let mut target = Target::rewrite(&args.file)?;
+    ebak::seal::replace_header(input, &header, target.writer()).map_err(|e| from_lib(e, cx))?;
+    target.commit()?;
+    if !global.quiet {
+        eprintln!("ebak: added a password of {}; the payload is unchanged", args.file.display());
     }
     Ok(())
 }

@@ -270,6 +270,7 @@ fn import_to_ebak(args: &ImportArgs, out_path: &Path, global: Global) -> Result<
         password_file: args.password_file.clone(),
         key: args.ebak_key,
         key_file: args.ebak_key_file.clone(),
+        spend_last_guess: false,
     };
     if args.new_key && (args.ebak_key || args.ebak_key_file.is_some()) {
         // Refused before the input is read or a key asked for.
