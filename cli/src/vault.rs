@@ -130,14 +130,14 @@ const LAST_GUESS: &str =
 fn confirm_last_guess(file: &Path) -> Result<(), CliError> {
     let refuse = || {
         CliError::usage(format!(
-            "{}: {LAST_GUESS}; not spending it: run on a terminal to confirm, or give --spend-last-guess ({KEY_STILL_OPENS} without the vault)",
+            "{}: {LAST_GUESS}; not spending it: run on a terminal to confirm, or give --spend-last-guess; without the vault, {KEY_STILL_OPENS}",
             file.display()
         ))
     };
     if !interactive() {
         return Err(refuse());
     }
-    eprintln!("ebak: warning: {}: {LAST_GUESS} ({KEY_STILL_OPENS} without the vault).", file.display());
+    eprintln!("ebak: warning: {}: {LAST_GUESS}; without the vault, {KEY_STILL_OPENS}.", file.display());
     let answer = ask("Type yes to spend the last guess: ")
         .map_err(|e| CliError::io_plain("cannot read from the terminal", &e))?;
     if answer.trim() == "yes" { Ok(()) } else { Err(refuse()) }

@@ -309,3 +309,39 @@ fn status_url(file: &Path, _key: &str) -> String {
     let at = text.find("vault http://").unwrap() + "vault ".len();
     text[at..].split_whitespace().next().unwrap().to_owned()
 }
+
+/// On a terminal (a pty, as a user's shell gives), the last guess is
+/// spent only after `yes`.
+#[cfg(unix)]
+#[test]
+fn the_last_guess_is_asked_for_on_a_terminal() {
+    use rexpect::process::WaitStatus;
+    use rexpect::session::{Options, spawn_with_options};
+    let v = TestVault::start();
+    let root = tempfile::tempdir().unwrap();
+    let (_, out, _) = vault_backup(&v, root.path());
+    for _ in 0..9 {
+        ebak().env("EBAK_PASSWORD", OTHER).arg("verify").arg(&out).assert().code(3);
+    }
+    let on_tty = |password: &str, answer: &str| {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("ebak"));
+        cmd.env_remove("EBAK_KEY").env("TERM", "xterm").env("EBAK_PASSWORD", password);
+        cmd.arg("--quiet").arg("verify").arg(&out);
+        let mut s = spawn_with_options(cmd, Options::new().timeout_ms(Some(60_000))).unwrap();
+        let shown = s.exp_string("Type yes to spend the last guess: ").unwrap();
+        assert!(shown.contains("a wrong password now destroys its copy of the key for good"), "{shown}");
+        s.send_line(answer).unwrap();
+        let rest = s.exp_eof().unwrap();
+        match s.process().wait().unwrap() {
+            WaitStatus::Exited(_, code) => (code, rest),
+            other => panic!("{other:?}"),
+        }
+    };
+    let (code, rest) = on_tty(OTHER, "no");
+    assert_eq!(code, 2, "{rest}");
+    assert!(status(&out).contains("live: 1 of 10 guesses left"));
+    // The right password, confirmed: it opens, and the count is reset.
+    let (code, rest) = on_tty(PW, "yes");
+    assert_eq!(code, 0, "{rest}");
+    assert!(status(&out).contains("live: 10 of 10 guesses left"));
+}

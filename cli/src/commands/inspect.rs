@@ -43,10 +43,17 @@ pub fn inspect(file: &Path, json: bool) -> Result<(), CliError> {
                     "memoryKib": p.params().memory_kib, "iterations": p.params().iterations,
                     "parallelism": p.params().parallelism,
                 }),
-                Slot::Other(o) => serde_json::json!({
-                    "type": if o.slot_type() == SLOT_TYPE_VAULT { "vault" } else { "unknown" },
-                    "typeByte": o.slot_type(), "bodyLength": o.body().len(),
-                }),
+                Slot::Other(o) => match (o.slot_type() == SLOT_TYPE_VAULT).then(|| VaultSlot::decode_body(o.body())) {
+                    Some(Ok(v)) => serde_json::json!({
+                        "type": "vault", "typeByte": o.slot_type(), "bodyLength": o.body().len(),
+                        "url": v.url(), "keyId": crate::vault::key_id(&v).to_hex(),
+                        "account": ebak_vault_proto::ids::hex(v.account()),
+                    }),
+                    _ => serde_json::json!({
+                        "type": if o.slot_type() == SLOT_TYPE_VAULT { "vault" } else { "unknown" },
+                        "typeByte": o.slot_type(), "bodyLength": o.body().len(),
+                    }),
+                },
             })
             .collect();
         let value = serde_json::json!({
