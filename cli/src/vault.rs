@@ -29,10 +29,17 @@ pub fn find(header: &Header) -> Option<(usize, Result<VaultSlot, VaultSlotError>
     header.slots().iter().enumerate().find_map(|(i, s)| VaultSlot::from_slot(s).map(|r| (i, r)))
 }
 
-/// A vault slot that does not decode: the file is damaged (exit 4).
+/// A vault slot that does not decode, when a password has nothing else to
+/// open: no slot opens with it (exit 3, as for a file without a password).
 #[must_use]
 pub fn unusable(file: &Path, e: VaultSlotError) -> CliError {
-    CliError::damaged(format!("{}: the vault slot is unusable ({e}); {KEY_STILL_OPENS}", file.display()))
+    CliError {
+        exit: Exit::WrongSecret,
+        message: format!(
+            "{}: the vault slot is unusable ({e}), and no other slot opens with a password; {KEY_STILL_OPENS}",
+            file.display()
+        ),
+    }
 }
 
 /// The key id of the vault keys a slot pins (what `--vault-key` names).

@@ -103,14 +103,21 @@ pub(crate) fn open_input_how<'a>(
         let how = if secret.is_key() { Opened::Key } else { Opened::PasswordSlot };
         return Ok((input, unlocked, cx, how));
     };
+    let mut no_slot_opens = None;
     if password_slots > 0 {
         match crate::progress::while_deriving(|| input.unlock(&secret)) {
             Ok(unlocked) => return Ok((input, unlocked, cx, Opened::PasswordSlot)),
-            Err(ebak::Error::Open { error: OpenError::NoSlotOpens, .. }) => {}
+            Err(e @ ebak::Error::Open { error: OpenError::NoSlotOpens, .. }) => no_slot_opens = Some(e),
             Err(e) => return Err(from_lib(e, cx)),
         }
     }
-    let slot = slot.map_err(|e| crate::vault::unusable(file, e))?;
+    // Spec 4.6: a vault slot whose body does not decode is unusable, and
+    // skipped like a slot of an unknown type.
+    let slot = match (slot, no_slot_opens) {
+        (Ok(slot), _) => slot,
+        (Err(_), Some(e)) => return Err(from_lib(e, cx)),
+        (Err(e), None) => return Err(crate::vault::unusable(file, e)),
+    };
     let key = crate::vault::recover(file, &slot, password, sources.spend_last_guess)?;
     let unlocked = input.unlock(&Secret::Key(key)).map_err(|e| match e {
         ebak::Error::Open { error: OpenError::HeaderMac, .. } => CliError::damaged(format!(
