@@ -39,7 +39,7 @@ fn keywrap(c: &mut Criterion) {
     g.bench_function("create-slot", |b| b.iter(|| black_box(slot(&key))));
     g.bench_function("unlock", |b| {
         b.iter(|| {
-            file::unlock::<DefaultAead>(&with_slot, &Secret::Password(PASSWORD), &KdfLimits::V1).expect("unlock")
+            file::unlock::<DefaultAead>(&with_slot, &Secret::password(PASSWORD), &KdfLimits::V1).expect("unlock")
         });
     });
     g.finish();
@@ -48,7 +48,7 @@ fn keywrap(c: &mut Criterion) {
     g.bench_function("parse-and-unlock", |b| {
         b.iter(|| {
             let key = recovery_key::parse(black_box(key_text.as_str())).expect("key");
-            file::unlock::<DefaultAead>(&with_slot, &Secret::Key(&key), &KdfLimits::V1).expect("unlock")
+            file::unlock::<DefaultAead>(&with_slot, &Secret::key(&key), &KdfLimits::V1).expect("unlock")
         });
     });
     g.finish();

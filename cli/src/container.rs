@@ -2,8 +2,7 @@
 //! streamed through `ebak-stream`, with every failure turned into a
 //! `CliError`.
 
-use crate::error::{CliError, Offsets, SecretKind, open_error, payload_error};
-use crate::secrets::Unlock;
+use crate::error::{CliError, Offsets, open_error, payload_error};
 #[cfg(not(feature = "aws-lc"))]
 use ebak_core::aead::DefaultAead;
 use ebak_core::file::{self, Secret, Unlocked};
@@ -55,7 +54,7 @@ pub fn read_header<R: Read>(path: &Path, mut input: R) -> Result<HeaderRead<R>, 
     let n = read_full(&mut input, &mut buf).map_err(|e| CliError::io(path, "cannot read", &e))?;
     buf.truncate(n);
     let at = Offsets { header_len: 0 };
-    let (header, len) = Header::parse_prefix(&buf).map_err(|e| open_error(path, e.into(), SecretKind::Password, at))?;
+    let (header, len) = Header::parse_prefix(&buf).map_err(|e| open_error(path, e.into(), false, at))?;
     let rest = buf.split_off(len);
     Ok(HeaderRead {
         header,
@@ -65,13 +64,9 @@ pub fn read_header<R: Read>(path: &Path, mut input: R) -> Result<HeaderRead<R>, 
 }
 
 /// Unlocks a header with a secret (spec 6 steps 2 and 3).
-pub fn unlock(path: &Path, header: &Header, secret: &Unlock, header_len: u64) -> Result<Unlocked, CliError> {
-    let (secret, kind) = match secret {
-        Unlock::Key(k) => (Secret::Key(k), SecretKind::Key),
-        Unlock::Password(p) => (Secret::Password(p), SecretKind::Password),
-    };
-    file::unlock::<Backend>(header, &secret, &KdfLimits::V1)
-        .map_err(|e| open_error(path, e, kind, Offsets { header_len }))
+pub fn unlock(path: &Path, header: &Header, secret: &Secret, header_len: u64) -> Result<Unlocked, CliError> {
+    file::unlock::<Backend>(header, secret, &KdfLimits::V1)
+        .map_err(|e| open_error(path, e, secret.is_key(), Offsets { header_len }))
 }
 
 /// The payload's Cobblestone context for an application context.

@@ -71,16 +71,6 @@ fn io_reason(e: &io::Error) -> String {
     }
 }
 
-/// Which secret unlocked (or failed to unlock) the file: the messages for a
-/// header MAC failure differ.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SecretKind {
-    /// The 64-digit key.
-    Key,
-    /// A password.
-    Password,
-}
-
 /// Where the payload starts in the file, to turn a chunk index into a byte
 /// offset for the message.
 #[derive(Clone, Copy, Debug)]
@@ -110,7 +100,9 @@ pub fn payload_error(file: &Path, e: PayloadError, at: Offsets) -> CliError {
 }
 
 /// The message and exit code for a failure to open a file.
-pub fn open_error(file: &Path, e: OpenError, secret: SecretKind, at: Offsets) -> CliError {
+/// `by_key`: the 64-digit key was tried (a header MAC failure then means a
+/// wrong key), not a password.
+pub fn open_error(file: &Path, e: OpenError, by_key: bool, at: Offsets) -> CliError {
     let name = file.display();
     match e {
         OpenError::Header(HeaderError::BadMagic) => {
@@ -128,14 +120,14 @@ pub fn open_error(file: &Path, e: OpenError, secret: SecretKind, at: Offsets) ->
         OpenError::NoSlotOpens => {
             CliError { exit: Exit::WrongSecret, message: format!("{name}: wrong password or key: no key slot opens") }
         }
-        OpenError::HeaderMac => match secret {
-            SecretKind::Key => CliError {
+        OpenError::HeaderMac => match by_key {
+            true => CliError {
                 exit: Exit::WrongSecret,
                 message: format!(
                     "{name}: wrong password or key (with the 64-digit key, a modified header looks the same)"
                 ),
             },
-            SecretKind::Password => CliError::damaged(format!(
+            false => CliError::damaged(format!(
                 "{name}: the header was tampered with: the password opens a key slot but the header does not authenticate"
             )),
         },

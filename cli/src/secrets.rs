@@ -6,8 +6,8 @@
 //! part of it. A secret from an environment variable is used as it is.
 
 use crate::error::CliError;
-use ebak_core::BackupKey;
 use ebak_core::recovery_key;
+use ebak_core::{BackupKey, Password, Secret};
 use std::io::IsTerminal;
 use std::path::Path;
 use zeroize::Zeroizing;
@@ -19,21 +19,9 @@ pub const ENV_KEY: &str = "EBAK_KEY";
 /// The new password, for `passwd` and `rotate`.
 pub const ENV_NEW_PASSWORD: &str = "EBAK_NEW_PASSWORD";
 
-/// A secret that opens a file.
-pub enum Unlock {
-    /// The backup key, from the 64-digit key.
-    Key(BackupKey),
-    /// A password.
-    Password(Zeroizing<String>),
-}
-
-impl std::fmt::Debug for Unlock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Key(_) => "Unlock::Key([redacted])",
-            Self::Password(_) => "Unlock::Password([redacted])",
-        })
-    }
+/// Moves a password out of its wiping container into the core's.
+fn into_password(mut text: Zeroizing<String>) -> Password {
+    Password::new(std::mem::take(&mut *text))
 }
 
 /// Whether a prompt can be shown: standard error is a terminal, and so is
@@ -142,21 +130,24 @@ impl Sources {
 
     /// The secret that opens a file: the key if one is given, else a
     /// password, else (on a terminal) a password prompt.
-    pub fn unlock(&self) -> Result<Unlock, CliError> {
+    pub fn unlock(&self) -> Result<Secret, CliError> {
         if self.key_file.is_some() || self.key {
-            return Ok(Unlock::Key(self.key()?.ok_or_else(|| CliError::usage("no key given"))?));
+            return Ok(Secret::Key(self.key()?.ok_or_else(|| CliError::usage("no key given"))?));
         }
         if self.password_file.is_some() || self.password {
-            return Ok(Unlock::Password(self.password(false)?.ok_or_else(|| CliError::usage("no password given"))?));
+            return Ok(Secret::Password(into_password(
+                self.password(false)?.ok_or_else(|| CliError::usage("no password given"))?,
+            )));
         }
         if let Some(key) = self.key()? {
-            return Ok(Unlock::Key(key));
+            return Ok(Secret::Key(key));
         }
         if let Some(password) = self.password(false)? {
-            return Ok(Unlock::Password(password));
+            return Ok(Secret::Password(into_password(password)));
         }
         if interactive() {
-            return prompt("Password (or run with --key for the 64-digit key): ").map(Unlock::Password);
+            return prompt("Password (or run with --key for the 64-digit key): ")
+                .map(|p| Secret::Password(into_password(p)));
         }
         Err(CliError::usage(format!(
             "no password or key: set {ENV_PASSWORD} or {ENV_KEY}, or use --password-file or --key-file"

@@ -86,7 +86,7 @@ fn main() -> Result<(), String> {
     let key = recovery_key::parse(text).map_err(|e| e.to_string())?;
     expect(recovery_key::format(&key).as_str() == text, "format")?;
 
-    // header.rs and slot.rs: `OtherSlot::new`, `Header::encoded_len`,
+    // header.rs and slot/: `OtherSlot::new`, `Header::encoded_len`,
     // `PasswordSlot::wrap_context`; and, linked through the parsers and the
     // header MAC (which allocate, so are not checked themselves), the
     // private `check_slots`, `conflict`, `PasswordSlot::decode_body`,

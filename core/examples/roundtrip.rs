@@ -76,10 +76,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sealed = std::fs::read(&out_path)?;
     let original = std::fs::read(&path)?;
     let t = Instant::now();
-    let by_password = file::open::<A>(&sealed, &Secret::Password(&password), b"", &KdfLimits::V1)?;
+    let by_password = file::open::<A>(&sealed, &Secret::password(&password), b"", &KdfLimits::V1)?;
     eprintln!("reopened with the password in {:.2?}", t.elapsed());
     let key = recovery_key::parse(&recovery_key::format(&backup_key))?;
-    let by_key = file::open::<A>(&sealed, &Secret::Key(&key), b"", &KdfLimits::V1)?;
+    let by_key = file::open::<A>(&sealed, &Secret::key(&key), b"", &KdfLimits::V1)?;
     if by_password != original || by_key != original {
         return Err("round trip gave different bytes".into());
     }

@@ -84,7 +84,7 @@ fn main() {
 
     // The example opens both ways.
     let limits = KdfLimits::V1;
-    assert_eq!(file::open::<DefaultAead>(&file, &Secret::Password(password), app_context, &limits).unwrap(), plaintext);
-    assert_eq!(file::open::<DefaultAead>(&file, &Secret::Key(&backup_key), app_context, &limits).unwrap(), plaintext);
+    assert_eq!(file::open::<DefaultAead>(&file, &Secret::password(password), app_context, &limits).unwrap(), plaintext);
+    assert_eq!(file::open::<DefaultAead>(&file, &Secret::key(&backup_key), app_context, &limits).unwrap(), plaintext);
     assert_eq!(Header::parse(&header.to_bytes()).unwrap(), header);
 }

@@ -1,8 +1,38 @@
-//! A cursor over untrusted bytes: every read returns `Option`, nothing
-//! indexes, and the caller decides what running out means.
+//! A cursor over untrusted bytes, and the shape every encoding has.
 //!
-//! The contracts say that each read either splits off exactly the bytes it
-//! returns, leaving the rest, or returns `None` and consumes nothing.
+//! [`Reader`]: every read returns `Option`, nothing indexes, and the caller
+//! decides what running out means. The contracts say that each read either
+//! splits off exactly the bytes it returns, leaving the rest, or returns
+//! `None` and consumes nothing.
+//!
+//! [`Codec`]: a value with exactly one encoding (STYLE rule 3), read from
+//! the front of a [`Reader`] and appended to a `Vec`; [`read_all`] adds
+//! the rule that nothing may follow it. The header ([`crate::header`]) and
+//! each slot ([`crate::slot`]) implement it; their contracts (round trip,
+//! canonical encoding) are on the inherent functions the impls call.
+
+use alloc::vec::Vec;
+
+/// A value with exactly one byte encoding: `read` accepts what `encode`
+/// writes and nothing else.
+pub(crate) trait Codec: Sized {
+    /// Why `read` refused the bytes.
+    type Error;
+
+    /// Appends the encoding of `self` to `out`.
+    fn encode(&self, out: &mut Vec<u8>);
+
+    /// Reads one value from the front of `r`, leaving what follows it.
+    fn read(r: &mut Reader<'_>) -> Result<Self, Self::Error>;
+}
+
+/// Reads a `T` that must be the whole of `bytes`: `trailing` if anything
+/// follows it.
+pub(crate) fn read_all<T: Codec>(bytes: &[u8], trailing: T::Error) -> Result<T, T::Error> {
+    let mut r = Reader::new(bytes);
+    let value = T::read(&mut r)?;
+    if r.rest().is_empty() { Ok(value) } else { Err(trailing) }
+}
 
 /// Reads big-endian integers and byte strings from the front of a slice.
 #[derive(Clone, Copy, Debug)]

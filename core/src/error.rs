@@ -4,8 +4,8 @@
 //! it.
 
 use crate::cobblestone::PayloadError;
-use crate::header::HeaderError;
 use crate::kdf::{KdfError, KdfLimitError};
+use crate::limits::MAX_CONTEXT_SIZE;
 use core::fmt;
 
 /// The layer that rejected a file, in the order spec 6 checks them.
@@ -57,6 +57,59 @@ impl fmt::Display for ErrorClass {
     }
 }
 
+/// A malformed header (error class "header parse").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HeaderError {
+    /// The input ends inside the header.
+    Truncated,
+    /// The input does not start with the ebak magic.
+    BadMagic,
+    /// A version this reader does not know.
+    UnsupportedVersion(u8),
+    /// More than eight slots.
+    TooManySlots(u8),
+    /// Slot type 0x00.
+    ReservedSlotType,
+    /// A slot body of the wrong length for its type.
+    SlotLength {
+        /// The slot's type.
+        slot_type: u8,
+    },
+    /// A password slot whose costs are not valid Argon2id parameters.
+    InvalidKdfParams,
+    /// Two identical slots, or two password slots with the same salt.
+    DuplicateSlot,
+    /// Bytes after the header MAC (when parsing a header alone).
+    TrailingData,
+}
+
+impl fmt::Display for HeaderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Truncated => f.write_str("truncated header"),
+            Self::BadMagic => f.write_str("not an ebak file (bad magic; was it transferred in text mode?)"),
+            Self::UnsupportedVersion(v) => write!(f, "unsupported format version {v}"),
+            Self::TooManySlots(n) => write!(f, "{n} key slots, more than the limit of {}", crate::limits::MAX_SLOTS),
+            Self::ReservedSlotType => f.write_str("key slot of reserved type 0"),
+            Self::SlotLength { slot_type } => write!(f, "key slot of type {slot_type} has a body of the wrong length"),
+            Self::InvalidKdfParams => f.write_str("password slot has invalid Argon2id parameters"),
+            Self::DuplicateSlot => f.write_str("duplicate key slot"),
+            Self::TrailingData => f.write_str("trailing data after the header"),
+        }
+    }
+}
+
+/// The application context is longer than [`MAX_CONTEXT_SIZE`] (spec 5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ContextTooLong;
+
+impl fmt::Display for ContextTooLong {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "application context longer than {MAX_CONTEXT_SIZE} bytes")
+    }
+}
+
 /// Why a file did not open.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -103,7 +156,7 @@ impl fmt::Display for OpenError {
             Self::NoSlotOpens => f.write_str("wrong password: no key slot opens with it"),
             Self::HeaderMac => f.write_str("header authentication failed: wrong key, or the header was modified"),
             Self::Payload(e) => write!(f, "{e}"),
-            Self::ContextTooLong => write!(f, "{}", crate::file::ContextTooLong),
+            Self::ContextTooLong => write!(f, "{ContextTooLong}"),
         }
     }
 }
@@ -127,3 +180,7 @@ impl From<KdfLimitError> for OpenError {
 }
 
 impl core::error::Error for OpenError {}
+
+impl core::error::Error for HeaderError {}
+
+impl core::error::Error for ContextTooLong {}

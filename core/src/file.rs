@@ -8,10 +8,15 @@
 use crate::aead::Aead;
 use crate::chunk::{PREFIX_SIZE, SALT_SIZE};
 use crate::cobblestone::{self, Decryptor, StreamOpener};
+pub use crate::error::ContextTooLong;
+pub use crate::limits::MAX_CONTEXT_SIZE;
+
 use crate::error::OpenError;
 use crate::header::{Header, HeaderError, Slot};
 use crate::kdf::{KdfLimitError, KdfLimits};
 use crate::secret::{BackupKey, RngError, fill_random};
+
+pub use crate::secret::Secret;
 use crate::slot::{PasswordSlot, SlotUnwrapError, Unwrapped};
 use alloc::vec::Vec;
 use core::fmt;
@@ -19,18 +24,6 @@ use rand_core::TryCryptoRng;
 
 /// The label that starts the payload's Cobblestone context.
 pub const PAYLOAD_LABEL: &[u8] = b"ebak/v1/payload";
-/// The longest application context.
-pub const MAX_CONTEXT_SIZE: usize = 1024;
-
-/// The application context is longer than [`MAX_CONTEXT_SIZE`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ContextTooLong;
-
-impl fmt::Display for ContextTooLong {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "application context longer than {MAX_CONTEXT_SIZE} bytes")
-    }
-}
 
 /// Spec 5: the payload's Cobblestone context,
 /// `"ebak/v1/payload" || 0x00 || application context`.
@@ -47,24 +40,6 @@ pub fn payload_context(app_context: &[u8]) -> Result<Vec<u8>, ContextTooLong> {
     out.push(0x00);
     out.extend_from_slice(app_context);
     Ok(out)
-}
-
-/// What unlocks a file.
-#[derive(Clone, Copy)]
-pub enum Secret<'a> {
-    /// The backup key (from the 64-digit key).
-    Key(&'a BackupKey),
-    /// A password, tried on every password slot in order.
-    Password(&'a str),
-}
-
-impl fmt::Debug for Secret<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Key(_) => "Secret::Key([redacted])",
-            Self::Password(_) => "Secret::Password([redacted])",
-        })
-    }
 }
 
 /// Why sealing failed.
@@ -176,10 +151,11 @@ pub struct Unlocked {
 ///
 /// [`OpenError::KdfLimits`], [`OpenError::Kdf`], [`OpenError::NoSlotOpens`]
 /// or [`OpenError::HeaderMac`].
-pub fn unlock<A: Aead>(header: &Header, secret: &Secret<'_>, limits: &KdfLimits) -> Result<Unlocked, OpenError> {
+pub fn unlock<A: Aead>(header: &Header, secret: &Secret, limits: &KdfLimits) -> Result<Unlocked, OpenError> {
     let (backup_key, opened_slot) = match secret {
-        Secret::Key(key) => ((*key).clone(), None),
+        Secret::Key(key) => (key.clone(), None),
         Secret::Password(password) => {
+            let password = password.expose_secret();
             // Spec 6 step 2: MUST check every ceiling before running Argon2.
             limits.check_all(header.password_params())?;
             let mut found = None;
@@ -322,7 +298,7 @@ pub fn split(file: &[u8]) -> Result<(Header, &[u8]), HeaderError> {
 /// See [`OpenError`]; no plaintext is returned on any error.
 pub fn open<A: Aead>(
     file: &[u8],
-    secret: &Secret<'_>,
+    secret: &Secret,
     app_context: &[u8],
     limits: &KdfLimits,
 ) -> Result<Vec<u8>, OpenError> {
@@ -345,7 +321,5 @@ pub fn replace_header(file: &[u8], header: &Header) -> Result<Vec<u8>, HeaderErr
     out.extend_from_slice(payload);
     Ok(out)
 }
-
-impl core::error::Error for ContextTooLong {}
 
 impl core::error::Error for SealError {}

@@ -15,13 +15,16 @@
 //! bytes it was parsed from, and the slot rules hold of every header this
 //! module builds or accepts (`proofs/hax/README.md`).
 
-use crate::codec::Reader;
+use crate::codec::{Codec, Reader, read_all};
 use crate::hkdf;
 use crate::kdf::KdfParams;
 use crate::secret::{BackupKey, DerivedKey};
-use crate::slot::{PASSWORD_SLOT_BODY_SIZE, PasswordSlot, SLOT_TYPE_PASSWORD, SLOT_TYPE_RESERVED};
+use crate::slot::conflict;
+
+pub use crate::error::HeaderError;
+pub use crate::limits::{MAX_SLOT_BODY_SIZE, MAX_SLOTS};
+pub use crate::slot::{OtherSlot, Slot};
 use alloc::vec::Vec;
-use core::fmt;
 use subtle::ConstantTimeEq;
 
 /// Spec 4.1: the magic, in the spirit of PNG's: a non-ASCII first byte,
@@ -30,10 +33,6 @@ use subtle::ConstantTimeEq;
 pub const MAGIC: [u8; 9] = [0x89, b'e', b'b', b'a', b'k', 0x0D, 0x0A, 0x1A, 0x0A];
 /// The format version this crate reads and writes.
 pub const VERSION: u8 = 0x01;
-/// The most slots a header may have.
-pub const MAX_SLOTS: usize = 8;
-/// The longest body of a slot of a type other than password.
-pub const MAX_SLOT_BODY_SIZE: usize = 1024;
 /// The header MAC.
 pub const HEADER_MAC_SIZE: usize = 32;
 /// The label the header MAC key is derived with.
@@ -42,173 +41,6 @@ pub const HEADER_MAC_LABEL: &[u8] = b"ebak/v1/header-mac";
 pub const MIN_HEADER_SIZE: usize = MAGIC.len() + 2 + HEADER_MAC_SIZE;
 /// The longest header: eight slots with the longest bodies.
 pub const MAX_HEADER_SIZE: usize = MIN_HEADER_SIZE + MAX_SLOTS * (3 + MAX_SLOT_BODY_SIZE);
-
-/// A slot of a type this version does not define (spec 4.2): kept
-/// byte for byte, covered by the MAC, and skipped when unlocking.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OtherSlot {
-    slot_type: u8,
-    body: Vec<u8>,
-}
-
-#[hax_lib::attributes]
-impl OtherSlot {
-    /// A slot of type `slot_type` (neither 0x00 nor 0x01) with `body`.
-    ///
-    /// # Errors
-    ///
-    /// The type is reserved or is the password type, or the body is longer
-    /// than [`MAX_SLOT_BODY_SIZE`].
-    #[hax_lib::ensures(|result| match result {
-        Ok(o) => o.slot_type == slot_type
-            && o.body == body
-            && slot_type != SLOT_TYPE_RESERVED
-            && slot_type != SLOT_TYPE_PASSWORD
-            && body.len() <= MAX_SLOT_BODY_SIZE,
-        Err(HeaderError::ReservedSlotType) => slot_type == SLOT_TYPE_RESERVED,
-        Err(HeaderError::SlotLength { slot_type: t }) => t == slot_type
-            && slot_type != SLOT_TYPE_RESERVED
-            && (slot_type == SLOT_TYPE_PASSWORD || body.len() > MAX_SLOT_BODY_SIZE),
-        Err(_) => false,
-    })]
-    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
-    pub fn new(slot_type: u8, body: Vec<u8>) -> Result<Self, HeaderError> {
-        if slot_type == SLOT_TYPE_RESERVED {
-            return Err(HeaderError::ReservedSlotType);
-        }
-        if slot_type == SLOT_TYPE_PASSWORD || body.len() > MAX_SLOT_BODY_SIZE {
-            return Err(HeaderError::SlotLength { slot_type });
-        }
-        Ok(Self { slot_type, body })
-    }
-
-    /// The slot type.
-    #[must_use]
-    pub const fn slot_type(&self) -> u8 {
-        self.slot_type
-    }
-
-    /// The body, uninterpreted.
-    #[must_use]
-    pub fn body(&self) -> &[u8] {
-        &self.body
-    }
-}
-
-/// One key slot.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Slot {
-    /// Type 0x01: the backup key wrapped under a password.
-    Password(PasswordSlot),
-    /// Any other type, kept as it is.
-    Other(OtherSlot),
-}
-
-#[hax_lib::attributes]
-impl Slot {
-    /// The slot type byte.
-    #[must_use]
-    pub const fn slot_type(&self) -> u8 {
-        match self {
-            Self::Password(_) => SLOT_TYPE_PASSWORD,
-            Self::Other(o) => o.slot_type,
-        }
-    }
-
-    /// Parses one slot, `slot_type || body_len || body`, that is the whole
-    /// input, with the header's slot rules (spec 4.2, 4.3; spec 6 step 1.4).
-    /// The key-slot test vectors use it.
-    ///
-    /// # Errors
-    ///
-    /// See [`HeaderError`]; [`HeaderError::Truncated`] if the input ends
-    /// inside the slot, [`HeaderError::TrailingData`] if anything follows it.
-    #[hax_lib::ensures(|result| match result {
-        Ok(slot) => slot.to_bytes() == bytes,
-        Err(_) => true,
-    })]
-    pub fn parse(bytes: &[u8]) -> Result<Self, HeaderError> {
-        let mut r = Reader::new(bytes);
-        let slot = parse_slot(&mut r)?;
-        if !r.rest().is_empty() {
-            return Err(HeaderError::TrailingData);
-        }
-        Ok(slot)
-    }
-
-    /// The encoded slot, `slot_type || body_len || body`, as it appears in
-    /// a header.
-    #[must_use]
-    #[hax_lib::ensures(|result| spec::is_slot_encoding(self, &result))]
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(3_usize.saturating_add(MAX_SLOT_BODY_SIZE));
-        self.encode(&mut out);
-        out
-    }
-
-    /// Appends `slot_type || body_len || body`.
-    #[hax_lib::ensures(|()| {
-        let new = future(out);
-        new.len() >= out.len() && new[..out.len()] == out[..] && spec::is_slot_encoding(self, &new[out.len()..])
-    })]
-    fn encode(&self, out: &mut Vec<u8>) {
-        out.push(self.slot_type());
-        match self {
-            Self::Password(p) => {
-                out.extend_from_slice(&u16::try_from(PASSWORD_SLOT_BODY_SIZE).unwrap_or(u16::MAX).to_be_bytes());
-                p.encode_body(out);
-            }
-            Self::Other(o) => {
-                // The constructor and the parser bound the body to 1024 bytes.
-                out.extend_from_slice(&u16::try_from(o.body.len()).unwrap_or(u16::MAX).to_be_bytes());
-                out.extend_from_slice(&o.body);
-            }
-        }
-    }
-}
-
-/// A malformed header (error class "header parse").
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum HeaderError {
-    /// The input ends inside the header.
-    Truncated,
-    /// The input does not start with the ebak magic.
-    BadMagic,
-    /// A version this reader does not know.
-    UnsupportedVersion(u8),
-    /// More than eight slots.
-    TooManySlots(u8),
-    /// Slot type 0x00.
-    ReservedSlotType,
-    /// A slot body of the wrong length for its type.
-    SlotLength {
-        /// The slot's type.
-        slot_type: u8,
-    },
-    /// A password slot whose costs are not valid Argon2id parameters.
-    InvalidKdfParams,
-    /// Two identical slots, or two password slots with the same salt.
-    DuplicateSlot,
-    /// Bytes after the header MAC (when parsing a header alone).
-    TrailingData,
-}
-
-impl fmt::Display for HeaderError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Truncated => f.write_str("truncated header"),
-            Self::BadMagic => f.write_str("not an ebak file (bad magic; was it transferred in text mode?)"),
-            Self::UnsupportedVersion(v) => write!(f, "unsupported format version {v}"),
-            Self::TooManySlots(n) => write!(f, "{n} key slots, more than the limit of {MAX_SLOTS}"),
-            Self::ReservedSlotType => f.write_str("key slot of reserved type 0"),
-            Self::SlotLength { slot_type } => write!(f, "key slot of type {slot_type} has a body of the wrong length"),
-            Self::InvalidKdfParams => f.write_str("password slot has invalid Argon2id parameters"),
-            Self::DuplicateSlot => f.write_str("duplicate key slot"),
-            Self::TrailingData => f.write_str("trailing data after the header"),
-        }
-    }
-}
 
 /// A parsed (or built) header.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -222,19 +54,6 @@ pub struct Header {
 #[hax_lib::opaque]
 pub fn header_mac_key(backup_key: &BackupKey) -> DerivedKey {
     DerivedKey::new(hkdf::expand_sha512(backup_key.expose_secret(), &[HEADER_MAC_LABEL]))
-}
-
-/// Whether two slots may not share a header (spec 4.2): they are
-/// identical, or both are password slots with the same Argon2 salt (the
-/// same password would open both).
-#[hax_lib::ensures(|result| result == spec::conflict(a, b))]
-#[cfg_attr(feature = "no-panic", no_panic::no_panic)]
-fn conflict(a: &Slot, b: &Slot) -> bool {
-    let same_salt = match (a, b) {
-        (Slot::Password(x), Slot::Password(y)) => x.kdf_salt() == y.kdf_salt(),
-        _ => false,
-    };
-    a == b || same_salt
 }
 
 /// Checks the slot list: at most eight, no duplicates.
@@ -256,7 +75,10 @@ fn check_slots(slots: &[Slot]) -> Result<(), HeaderError> {
         hax_lib::loop_invariant!(|i: usize| spec::no_conflict_before(slots, i));
         for j in i.saturating_add(1)..slots.len() {
             hax_lib::loop_invariant!(|j: usize| spec::no_conflict_before(slots, i)
-                & hax_lib::forall(|k: usize| hax_lib::implies(i < k && k < j, !spec::conflict(&slots[i], &slots[k]))));
+                & hax_lib::forall(|k: usize| hax_lib::implies(
+                    i < k && k < j,
+                    !crate::slot::spec::conflict(&slots[i], &slots[k])
+                )));
             if let (Some(a), Some(b)) = (slots.get(i), slots.get(j))
                 && conflict(a, b)
             {
@@ -265,38 +87,6 @@ fn check_slots(slots: &[Slot]) -> Result<(), HeaderError> {
         }
     }
     Ok(())
-}
-
-/// Reads one slot.
-#[hax_lib::ensures(|result| match result {
-    Ok(slot) => spec::splits_slot(r.rest(), &slot, future(r).rest()),
-    Err(_) => true,
-})]
-fn parse_slot(r: &mut Reader<'_>) -> Result<Slot, HeaderError> {
-    let slot_type = r.u8().ok_or(HeaderError::Truncated)?;
-    let body_len = usize::from(r.u16().ok_or(HeaderError::Truncated)?);
-    // Spec 4.2: check the type and bound the length before reading the body.
-    if slot_type == SLOT_TYPE_RESERVED {
-        return Err(HeaderError::ReservedSlotType);
-    }
-    let expected_ok = if slot_type == SLOT_TYPE_PASSWORD {
-        body_len == PASSWORD_SLOT_BODY_SIZE
-    } else {
-        body_len <= MAX_SLOT_BODY_SIZE
-    };
-    if !expected_ok {
-        return Err(HeaderError::SlotLength { slot_type });
-    }
-    let body = r.take(body_len).ok_or(HeaderError::Truncated)?;
-    if slot_type == SLOT_TYPE_PASSWORD {
-        match PasswordSlot::decode_body(body) {
-            Some(Ok(p)) => Ok(Slot::Password(p)),
-            Some(Err(_)) => Err(HeaderError::InvalidKdfParams),
-            None => Err(HeaderError::SlotLength { slot_type }),
-        }
-    } else {
-        Ok(Slot::Other(OtherSlot { slot_type, body: body.to_vec() }))
-    }
 }
 
 #[hax_lib::attributes]
@@ -328,11 +118,7 @@ impl Header {
         Err(_) => true,
     })]
     pub fn parse(bytes: &[u8]) -> Result<Self, HeaderError> {
-        let (header, len) = Self::parse_prefix(bytes)?;
-        if len != bytes.len() {
-            return Err(HeaderError::TrailingData);
-        }
-        Ok(header)
+        read_all(bytes, HeaderError::TrailingData)
     }
 
     /// Parses the header at the start of `bytes` (a file, or its first
@@ -385,7 +171,7 @@ impl Header {
         let mut slots = Vec::with_capacity(usize::from(count));
         for _n in 0..count {
             hax_lib::loop_invariant!(|n: u8| slots.len() == usize::from(n));
-            slots.push(parse_slot(&mut r)?);
+            slots.push(Slot::read(&mut r)?);
         }
         check_slots(&slots)?;
         let mac = *r.array::<HEADER_MAC_SIZE>().ok_or(HeaderError::Truncated)?;
@@ -449,11 +235,7 @@ impl Header {
     pub fn encoded_len(&self) -> usize {
         let mut len = MIN_HEADER_SIZE;
         for slot in &self.slots {
-            let body = match slot {
-                Slot::Password(_) => PASSWORD_SLOT_BODY_SIZE,
-                Slot::Other(o) => o.body.len(),
-            };
-            len = len.saturating_add(3).saturating_add(body);
+            len = len.saturating_add(slot.encoded_len());
         }
         len
     }
@@ -475,7 +257,21 @@ impl Header {
     }
 }
 
-impl core::error::Error for HeaderError {}
+/// The header as a [`Codec`]: [`Header::parse_prefix`] and
+/// [`Header::to_bytes`].
+impl Codec for Header {
+    type Error = HeaderError;
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_bytes());
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, HeaderError> {
+        let (header, len) = Self::parse_prefix(r.rest())?;
+        r.take(len).ok_or(HeaderError::Truncated)?;
+        Ok(header)
+    }
+}
 
 /// Predicates for the contracts above (only with `--cfg hax`).
 #[cfg(hax)]
@@ -484,19 +280,12 @@ pub(crate) mod spec {
     use super::*;
     use hax_lib::{Prop, forall, implies};
 
-    /// Spec 4.2: the two slots may not share a header.
-    pub(crate) fn conflict(a: &Slot, b: &Slot) -> bool {
-        a == b
-            || match (a, b) {
-                (Slot::Password(x), Slot::Password(y)) => x.kdf_salt() == y.kdf_salt(),
-                _ => false,
-            }
-    }
-
     /// No slot before index `i` conflicts with any slot after it.
     pub(crate) fn no_conflict_before(slots: &[Slot], i: usize) -> Prop {
         forall(|a: usize| {
-            forall(|b: usize| implies(a < i && a < b && b < slots.len(), !conflict(&slots[a], &slots[b])))
+            forall(|b: usize| {
+                implies(a < i && a < b && b < slots.len(), !crate::slot::spec::conflict(&slots[a], &slots[b]))
+            })
         })
     }
 
@@ -509,26 +298,6 @@ pub(crate) mod spec {
     pub(crate) fn may_start_with_magic(bytes: &[u8]) -> bool {
         let n = if bytes.len() < MAGIC.len() { bytes.len() } else { MAGIC.len() };
         bytes[..n] == MAGIC[..n]
-    }
-
-    /// `encoded` is `slot_type || body_len (2, big-endian) || body`, with
-    /// the body of the slot's type.
-    pub(crate) fn is_slot_encoding(slot: &Slot, encoded: &[u8]) -> bool {
-        let body: Vec<u8> = match slot {
-            Slot::Password(p) => crate::slot::spec::body_bytes(p),
-            Slot::Other(o) => o.body.clone(),
-        };
-        body.len() <= usize::from(u16::MAX)
-            && encoded.len() == 3 + body.len()
-            && encoded[0] == slot.slot_type()
-            && encoded[1..3] == (body.len() as u16).to_be_bytes()
-            && encoded[3..] == body[..]
-    }
-
-    /// `whole` is the encoding of `slot` followed by `rest`.
-    pub(crate) fn splits_slot(whole: &[u8], slot: &Slot, rest: &[u8]) -> bool {
-        let encoded = slot.to_bytes();
-        crate::codec::spec::splits(whole, &encoded, rest)
     }
 
     /// `encoded` is `magic || version || slot_count || slot*`.

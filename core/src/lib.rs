@@ -17,10 +17,13 @@
 //! - [`cobblestone`]: Cobblestone-256 sealing and opening, streaming,
 //!   by chunk and by random access;
 //! - [`recovery_key`]: the 64-digit key codec;
-//! - [`kdf`] and [`slot`]: Argon2id and the password slot (the key wrap);
+//! - [`kdf`] and [`slot`]: Argon2id and the key slots (the key wrap), one
+//!   module per slot type;
 //! - [`header`]: the header codec;
 //! - [`file`]: the flows a client needs: seal, unlock, open, re-key;
-//! - [`error`]: the error classes every failure belongs to.
+//! - [`error`]: the error classes every failure belongs to;
+//! - [`limits`]: the format's limits on counts and lengths;
+//! - [`secret`]: the backup key, passwords, and what unlocks a file.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -36,10 +39,11 @@ pub mod file;
 pub mod header;
 mod hkdf;
 pub mod kdf;
+pub mod limits;
 pub mod recovery_key;
 pub mod secret;
 pub mod slot;
 
 pub use aead::{Aead, DefaultAead};
 pub use error::{ErrorClass, OpenError};
-pub use secret::BackupKey;
+pub use secret::{BackupKey, Password, Secret};

@@ -1,9 +1,11 @@
-//! Secret values: the backup key and the keys derived from it.
+//! Secret values: the backup key, the keys derived from it, passwords, and
+//! [`Secret`], what unlocks a file.
 //!
 //! Every secret is a newtype that wipes itself on drop and prints as
 //! `[redacted]`; none of them implements `Display`, so a secret cannot end
 //! up in an error message or a log line by accident.
 
+use alloc::string::String;
 use core::fmt;
 use rand_core::TryCryptoRng;
 use subtle::ConstantTimeEq;
@@ -101,6 +103,94 @@ impl fmt::Debug for DerivedKey {
     }
 }
 
+/// A password, as the user typed it (normalized to NFC only when a key is
+/// derived from it, spec 4.3). Wiped on drop, printed as `[redacted]`.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct Password(String);
+
+impl Password {
+    /// Wraps a password.
+    #[must_use]
+    pub const fn new(password: String) -> Self {
+        Self(password)
+    }
+
+    /// The password. Named so that every use of the raw secret stands out
+    /// in review.
+    #[must_use]
+    pub fn expose_secret(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether the password is empty (spec 4.3: a writer makes no slot for
+    /// the empty password).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<&str> for Password {
+    fn from(password: &str) -> Self {
+        Self(String::from(password))
+    }
+}
+
+impl From<String> for Password {
+    fn from(password: String) -> Self {
+        Self(password)
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password([redacted])")
+    }
+}
+
+/// What unlocks a file (spec 6 step 2): the backup key itself, from the
+/// 64-digit key, or a password, tried on every password slot in order.
+///
+/// Both own their secret and wipe it on drop; `Debug` prints neither.
+#[derive(Clone)]
+pub enum Secret {
+    /// The backup key (from the 64-digit key).
+    Key(BackupKey),
+    /// A password.
+    Password(Password),
+}
+
+impl Secret {
+    /// The backup key, copied.
+    #[must_use]
+    pub fn key(key: &BackupKey) -> Self {
+        Self::Key(key.clone())
+    }
+
+    /// A password, copied.
+    #[must_use]
+    pub fn password(password: &str) -> Self {
+        Self::Password(Password::from(password))
+    }
+
+    /// Whether this is the backup key rather than a password: with the key,
+    /// a header MAC failure means a wrong key or a modified header; with a
+    /// password that opened a slot, only a modified header (spec 6).
+    #[must_use]
+    pub const fn is_key(&self) -> bool {
+        matches!(self, Self::Key(_))
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Key(_) => "Secret::Key([redacted])",
+            Self::Password(_) => "Secret::Password([redacted])",
+        })
+    }
+}
+
 impl core::error::Error for RngError {}
 
 #[cfg(test)]
@@ -116,5 +206,9 @@ mod tests {
         assert_eq!(shown, "BackupKey([redacted])");
         assert!(!shown.contains("ab"));
         assert_eq!(format!("{:?}", DerivedKey::new([0xcd; 32])), "DerivedKey([redacted])");
+        let password = Password::from("hunter2");
+        assert_eq!(format!("{password:?}"), "Password([redacted])");
+        assert_eq!(format!("{:?}", Secret::Password(password)), "Secret::Password([redacted])");
+        assert_eq!(format!("{:?}", Secret::key(&key)), "Secret::Key([redacted])");
     }
 }

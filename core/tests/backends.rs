@@ -159,7 +159,7 @@ fn password_slots_and_whole_files_are_identical() {
     let fa = file::seal::<Rc>(&key, vec![sa], b"msgstore", &salt, &msg).unwrap();
     let fb = file::seal::<Lc>(&key, vec![sb], b"msgstore", &salt, &msg).unwrap();
     assert_eq!(fa, fb, "whole file differs");
-    let opened = file::open::<Lc>(&fa, &Secret::Password("pw"), b"msgstore", &KdfLimits::V1).unwrap();
+    let opened = file::open::<Lc>(&fa, &Secret::password("pw"), b"msgstore", &KdfLimits::V1).unwrap();
     assert_eq!(opened, msg);
-    assert!(file::open::<Lc>(&fa, &Secret::Password("wrong"), b"msgstore", &KdfLimits::V1).is_err());
+    assert!(file::open::<Lc>(&fa, &Secret::password("wrong"), b"msgstore", &KdfLimits::V1).is_err());
 }

@@ -50,20 +50,20 @@ fn password_slot_opens_with_password_and_with_key() {
     let bk = key(1);
     let text = data(40_000);
     let f = sealed(&bk, &["hunter2"], b"msgstore", &text);
-    assert_eq!(file::open::<A>(&f, &Secret::Password("hunter2"), b"msgstore", &LIMITS).unwrap(), text);
-    assert_eq!(file::open::<A>(&f, &Secret::Key(&bk), b"msgstore", &LIMITS).unwrap(), text);
+    assert_eq!(file::open::<A>(&f, &Secret::password("hunter2"), b"msgstore", &LIMITS).unwrap(), text);
+    assert_eq!(file::open::<A>(&f, &Secret::key(&bk), b"msgstore", &LIMITS).unwrap(), text);
     // The 64-digit key, as text, round-trips to the same key.
     let typed = recovery_key::format(&bk).to_uppercase().replace('-', " ");
     let parsed = recovery_key::parse(&typed).unwrap();
-    assert_eq!(file::open::<A>(&f, &Secret::Key(&parsed), b"msgstore", &LIMITS).unwrap(), text);
+    assert_eq!(file::open::<A>(&f, &Secret::key(&parsed), b"msgstore", &LIMITS).unwrap(), text);
 }
 
 #[test]
 fn zero_slots_open_with_the_key_only() {
     let bk = key(2);
     let f = sealed(&bk, &[], b"", b"data");
-    assert_eq!(file::open::<A>(&f, &Secret::Key(&bk), b"", &LIMITS).unwrap(), b"data");
-    assert_eq!(class(file::open::<A>(&f, &Secret::Password("x"), b"", &LIMITS)), ErrorClass::NoSlotOpens);
+    assert_eq!(file::open::<A>(&f, &Secret::key(&bk), b"", &LIMITS).unwrap(), b"data");
+    assert_eq!(class(file::open::<A>(&f, &Secret::password("x"), b"", &LIMITS)), ErrorClass::NoSlotOpens);
 }
 
 #[test]
@@ -71,16 +71,16 @@ fn several_passwords_each_open() {
     let bk = key(3);
     let f = sealed(&bk, &["one", "two", "three"], b"", b"data");
     for p in ["one", "two", "three"] {
-        assert_eq!(file::open::<A>(&f, &Secret::Password(p), b"", &LIMITS).unwrap(), b"data");
+        assert_eq!(file::open::<A>(&f, &Secret::password(p), b"", &LIMITS).unwrap(), b"data");
     }
-    assert_eq!(class(file::open::<A>(&f, &Secret::Password("four"), b"", &LIMITS)), ErrorClass::NoSlotOpens);
+    assert_eq!(class(file::open::<A>(&f, &Secret::password("four"), b"", &LIMITS)), ErrorClass::NoSlotOpens);
 }
 
 #[test]
 fn nfd_password_opens_nfc_slot() {
     let bk = key(4);
     let f = sealed(&bk, &["caf\u{e9}"], b"", b"data");
-    assert_eq!(file::open::<A>(&f, &Secret::Password("cafe\u{301}"), b"", &LIMITS).unwrap(), b"data");
+    assert_eq!(file::open::<A>(&f, &Secret::password("cafe\u{301}"), b"", &LIMITS).unwrap(), b"data");
 }
 
 #[test]
@@ -89,7 +89,7 @@ fn changing_the_password_leaves_the_payload_byte_identical() {
     let text = data(70_000);
     let f = sealed(&bk, &["old password"], b"", &text);
     let (header, payload) = file::split(&f).unwrap();
-    let unlocked = file::unlock::<A>(&header, &Secret::Password("old password"), &LIMITS).unwrap();
+    let unlocked = file::unlock::<A>(&header, &Secret::password("old password"), &LIMITS).unwrap();
     let index = unlocked.opened_slot().unwrap();
     let new_slot = pw_slot(unlocked.backup_key(), "new password", 9);
     let new_header = unlocked.replacing(index, new_slot).unwrap();
@@ -97,24 +97,24 @@ fn changing_the_password_leaves_the_payload_byte_identical() {
     let (_, new_payload) = file::split(&g).unwrap();
     assert_eq!(new_payload, payload, "payload bytes changed");
     assert_ne!(&g[..new_header.encoded_len()], &f[..header.encoded_len()]);
-    assert_eq!(file::open::<A>(&g, &Secret::Password("new password"), b"", &LIMITS).unwrap(), text);
-    assert_eq!(class(file::open::<A>(&g, &Secret::Password("old password"), b"", &LIMITS)), ErrorClass::NoSlotOpens);
-    assert_eq!(file::open::<A>(&g, &Secret::Key(&bk), b"", &LIMITS).unwrap(), text);
+    assert_eq!(file::open::<A>(&g, &Secret::password("new password"), b"", &LIMITS).unwrap(), text);
+    assert_eq!(class(file::open::<A>(&g, &Secret::password("old password"), b"", &LIMITS)), ErrorClass::NoSlotOpens);
+    assert_eq!(file::open::<A>(&g, &Secret::key(&bk), b"", &LIMITS).unwrap(), text);
 
     // Add a second password, then remove the first.
-    let unlocked = file::unlock::<A>(&new_header, &Secret::Key(&bk), &LIMITS).unwrap();
+    let unlocked = file::unlock::<A>(&new_header, &Secret::key(&bk), &LIMITS).unwrap();
     let added = unlocked.adding(pw_slot(&bk, "second", 10)).unwrap();
     let h = file::replace_header(&g, &added).unwrap();
-    assert_eq!(file::open::<A>(&h, &Secret::Password("second"), b"", &LIMITS).unwrap(), text);
-    let unlocked = file::unlock::<A>(&added, &Secret::Key(&bk), &LIMITS).unwrap();
+    assert_eq!(file::open::<A>(&h, &Secret::password("second"), b"", &LIMITS).unwrap(), text);
+    let unlocked = file::unlock::<A>(&added, &Secret::key(&bk), &LIMITS).unwrap();
     let removed = unlocked.removing(0).unwrap();
     let i = file::replace_header(&h, &removed).unwrap();
-    assert_eq!(class(file::open::<A>(&i, &Secret::Password("new password"), b"", &LIMITS)), ErrorClass::NoSlotOpens);
-    assert_eq!(file::open::<A>(&i, &Secret::Password("second"), b"", &LIMITS).unwrap(), text);
+    assert_eq!(class(file::open::<A>(&i, &Secret::password("new password"), b"", &LIMITS)), ErrorClass::NoSlotOpens);
+    assert_eq!(file::open::<A>(&i, &Secret::password("second"), b"", &LIMITS).unwrap(), text);
     assert_eq!(file::split(&i).unwrap().1, payload);
 
     // A slot the header does not have is named as such.
-    let unlocked = file::unlock::<A>(&removed, &Secret::Key(&bk), &LIMITS).unwrap();
+    let unlocked = file::unlock::<A>(&removed, &Secret::key(&bk), &LIMITS).unwrap();
     let count = removed.slots().len();
     assert_eq!(unlocked.removing(count), Err(file::SealError::NoSuchSlot { index: count, slots: count }));
     assert_eq!(
@@ -133,16 +133,16 @@ fn unknown_slots_are_skipped_and_kept() {
     let vault = Slot::Other(OtherSlot::new(0x02, b"vault.example/account-42".to_vec()).unwrap());
     let f = file::seal::<A>(&bk, vec![vault.clone(), Slot::Password(pw_slot(&bk, "pw", 1))], b"", &[1; 24], b"data")
         .unwrap();
-    assert_eq!(file::open::<A>(&f, &Secret::Password("pw"), b"", &LIMITS).unwrap(), b"data");
+    assert_eq!(file::open::<A>(&f, &Secret::password("pw"), b"", &LIMITS).unwrap(), b"data");
     let (header, _) = file::split(&f).unwrap();
-    let unlocked = file::unlock::<A>(&header, &Secret::Password("pw"), &LIMITS).unwrap();
+    let unlocked = file::unlock::<A>(&header, &Secret::password("pw"), &LIMITS).unwrap();
     assert_eq!(unlocked.opened_slot(), Some(1));
     let changed = unlocked.replacing(1, pw_slot(&bk, "pw2", 2)).unwrap();
     assert_eq!(changed.slots()[0], vault, "the unknown slot must be kept byte for byte");
     // A file whose only slot is unknown opens with the key, not a password.
     let g = file::seal::<A>(&bk, vec![vault], b"", &[1; 24], b"data").unwrap();
-    assert_eq!(file::open::<A>(&g, &Secret::Key(&bk), b"", &LIMITS).unwrap(), b"data");
-    assert_eq!(class(file::open::<A>(&g, &Secret::Password("pw"), b"", &LIMITS)), ErrorClass::NoSlotOpens);
+    assert_eq!(file::open::<A>(&g, &Secret::key(&bk), b"", &LIMITS).unwrap(), b"data");
+    assert_eq!(class(file::open::<A>(&g, &Secret::password("pw"), b"", &LIMITS)), ErrorClass::NoSlotOpens);
 }
 
 // One tamper test per error class (spec 9).
@@ -151,14 +151,14 @@ fn unknown_slots_are_skipped_and_kept() {
 fn class_header_parse() {
     let bk = key(7);
     let f = sealed(&bk, &["pw"], b"", b"data");
-    let open = |f: &[u8]| class(file::open::<A>(f, &Secret::Key(&bk), b"", &LIMITS));
+    let open = |f: &[u8]| class(file::open::<A>(f, &Secret::key(&bk), b"", &LIMITS));
     let mut bad_magic = f.clone();
     bad_magic[5] = b'\n'; // CR converted
     assert_eq!(open(&bad_magic), ErrorClass::HeaderParse);
     let mut v2 = f.clone();
     v2[9] = 2;
     assert_eq!(
-        file::open::<A>(&v2, &Secret::Key(&bk), b"", &LIMITS),
+        file::open::<A>(&v2, &Secret::key(&bk), b"", &LIMITS),
         Err(OpenError::Header(HeaderError::UnsupportedVersion(2)))
     );
     let mut nine = f.clone();
@@ -186,55 +186,55 @@ fn class_kdf_limits_before_argon2_runs() {
     // m = 2^31 KiB (2 TiB): Argon2 would abort allocating it; the ceiling
     // refuses it first, so this test finishes at once.
     huge[14 + 16..14 + 20].copy_from_slice(&0x8000_0000u32.to_be_bytes());
-    assert!(matches!(file::open::<A>(&huge, &Secret::Password("pw"), b"", &LIMITS), Err(OpenError::KdfLimits(_))));
+    assert!(matches!(file::open::<A>(&huge, &Secret::password("pw"), b"", &LIMITS), Err(OpenError::KdfLimits(_))));
     // With the key, the slot's costs do not matter; the header MAC catches
     // the change.
-    assert_eq!(class(file::open::<A>(&huge, &Secret::Key(&bk), b"", &LIMITS)), ErrorClass::HeaderMac);
+    assert_eq!(class(file::open::<A>(&huge, &Secret::key(&bk), b"", &LIMITS)), ErrorClass::HeaderMac);
     // A reader with lower ceilings refuses an honest file.
     let phone = KdfLimits { max_memory_kib: 32, ..KdfLimits::V1 };
-    assert_eq!(class(file::open::<A>(&f, &Secret::Password("pw"), b"", &phone)), ErrorClass::KdfLimits);
+    assert_eq!(class(file::open::<A>(&f, &Secret::password("pw"), b"", &phone)), ErrorClass::KdfLimits);
 }
 
 #[test]
 fn class_no_slot_opens() {
     let bk = key(9);
     let f = sealed(&bk, &["pw"], b"", b"data");
-    assert_eq!(file::open::<A>(&f, &Secret::Password("wrong"), b"", &LIMITS), Err(OpenError::NoSlotOpens));
+    assert_eq!(file::open::<A>(&f, &Secret::password("wrong"), b"", &LIMITS), Err(OpenError::NoSlotOpens));
     // A modified wrap salt looks exactly like a wrong password.
     let mut g = f.clone();
     g[14 + 28] ^= 1;
-    assert_eq!(class(file::open::<A>(&g, &Secret::Password("pw"), b"", &LIMITS)), ErrorClass::NoSlotOpens);
+    assert_eq!(class(file::open::<A>(&g, &Secret::password("pw"), b"", &LIMITS)), ErrorClass::NoSlotOpens);
 }
 
 #[test]
 fn class_header_mac() {
     let bk = key(10);
     let f = sealed(&bk, &["pw"], b"", b"data");
-    assert_eq!(file::open::<A>(&f, &Secret::Key(&key(11)), b"", &LIMITS), Err(OpenError::HeaderMac));
+    assert_eq!(file::open::<A>(&f, &Secret::key(&key(11)), b"", &LIMITS), Err(OpenError::HeaderMac));
     let mut mac = f.clone();
     mac[177] ^= 0x80;
-    assert_eq!(class(file::open::<A>(&mac, &Secret::Password("pw"), b"", &LIMITS)), ErrorClass::HeaderMac);
+    assert_eq!(class(file::open::<A>(&mac, &Secret::password("pw"), b"", &LIMITS)), ErrorClass::HeaderMac);
     // The right password on a slot whose wrapped key was modified.
     let mut wrapped = f.clone();
     wrapped[14 + 28 + 56] ^= 1;
-    assert_eq!(class(file::open::<A>(&wrapped, &Secret::Password("pw"), b"", &LIMITS)), ErrorClass::HeaderMac);
+    assert_eq!(class(file::open::<A>(&wrapped, &Secret::password("pw"), b"", &LIMITS)), ErrorClass::HeaderMac);
 }
 
 #[test]
 fn class_commitment() {
     let bk = key(12);
     let f = sealed(&bk, &["pw"], b"msgstore", b"data");
-    assert_eq!(class(file::open::<A>(&f, &Secret::Key(&bk), b"media", &LIMITS)), ErrorClass::Commitment);
+    assert_eq!(class(file::open::<A>(&f, &Secret::key(&bk), b"media", &LIMITS)), ErrorClass::Commitment);
     let hl = file::split(&f).unwrap().0.encoded_len();
     let mut salt = f.clone();
     salt[hl] ^= 1;
-    assert_eq!(class(file::open::<A>(&salt, &Secret::Key(&bk), b"msgstore", &LIMITS)), ErrorClass::Commitment);
+    assert_eq!(class(file::open::<A>(&salt, &Secret::key(&bk), b"msgstore", &LIMITS)), ErrorClass::Commitment);
     // The payload of a file made under another backup key.
     let other = sealed(&key(13), &[], b"msgstore", b"data");
     let (header, _) = file::split(&f).unwrap();
     let swapped = file::replace_header(&other, &header).unwrap();
     assert_eq!(
-        file::open::<A>(&swapped, &Secret::Password("pw"), b"msgstore", &LIMITS),
+        file::open::<A>(&swapped, &Secret::password("pw"), b"msgstore", &LIMITS),
         Err(OpenError::Payload(PayloadError::Commitment))
     );
 }
@@ -245,7 +245,7 @@ fn class_payload() {
     let text = data(3 * 16_384 + 100);
     let f = sealed(&bk, &[], b"", &text);
     let hl = file::split(&f).unwrap().0.encoded_len();
-    let open = |f: &[u8]| file::open::<A>(f, &Secret::Key(&bk), b"", &LIMITS);
+    let open = |f: &[u8]| file::open::<A>(f, &Secret::key(&bk), b"", &LIMITS);
     let chunk = |k: usize| hl + 56 + k * 16_400;
     let mut flipped = f.clone();
     flipped[chunk(1) + 5] ^= 1;
@@ -270,13 +270,13 @@ fn a_context_over_the_limit_is_a_usage_error_before_the_file_is_read() {
     let f = sealed(&bk, &[], b"", b"data");
     // Whatever the file, even no file at all: the context is refused first.
     for bytes in [&f[..], &b"not an ebak file"[..], &[][..]] {
-        let e = file::open::<A>(bytes, &Secret::Key(&bk), &long, &LIMITS).unwrap_err();
+        let e = file::open::<A>(bytes, &Secret::key(&bk), &long, &LIMITS).unwrap_err();
         assert_eq!(e, OpenError::ContextTooLong);
         assert_eq!(e.class(), ErrorClass::Usage);
         assert_eq!(e.to_string(), "application context longer than 1024 bytes");
     }
     let (header, _) = file::split(&f).unwrap();
-    let unlocked = file::unlock::<A>(&header, &Secret::Key(&bk), &LIMITS).unwrap();
+    let unlocked = file::unlock::<A>(&header, &Secret::key(&bk), &LIMITS).unwrap();
     assert_eq!(unlocked.stream_opener::<A>(&long).err(), Some(OpenError::ContextTooLong));
     assert_eq!(
         unlocked.decryptor::<A>(&long, &[0; ebak_core::chunk::PREFIX_SIZE]).err(),
@@ -285,7 +285,7 @@ fn a_context_over_the_limit_is_a_usage_error_before_the_file_is_read() {
     // At the limit, a context works.
     let at_limit = vec![b'c'; file::MAX_CONTEXT_SIZE];
     let g = sealed(&bk, &[], &at_limit, b"data");
-    assert_eq!(file::open::<A>(&g, &Secret::Key(&bk), &at_limit, &LIMITS).unwrap(), b"data");
+    assert_eq!(file::open::<A>(&g, &Secret::key(&bk), &at_limit, &LIMITS).unwrap(), b"data");
     assert_eq!(file::seal::<A>(&bk, vec![], &long, &[0; 24], b"data").unwrap_err(), file::SealError::ContextTooLong);
 }
 
@@ -324,15 +324,15 @@ fn writer_limits() {
 #[test]
 fn errors_and_debug_never_show_secrets() {
     let bk = BackupKey::from_bytes([0xa5; 32]);
-    let secret = Secret::Key(&bk);
+    let secret = Secret::key(&bk);
     assert!(!format!("{secret:?}{bk:?}").contains("a5"));
-    assert_eq!(format!("{:?}", Secret::Password("hunter2")), "Secret::Password([redacted])");
+    assert_eq!(format!("{:?}", Secret::password("hunter2")), "Secret::Password([redacted])");
     let f = sealed(&bk, &["hunter2"], b"", b"data");
     let (header, _) = file::split(&f).unwrap();
-    let unlocked = file::unlock::<A>(&header, &Secret::Password("hunter2"), &LIMITS).unwrap();
+    let unlocked = file::unlock::<A>(&header, &Secret::password("hunter2"), &LIMITS).unwrap();
     let shown = format!("{unlocked:?}");
     assert!(!shown.contains("a5") && !shown.contains("165"), "{shown}");
-    let e = file::open::<A>(&f, &Secret::Password("hunter3"), b"", &LIMITS).unwrap_err();
+    let e = file::open::<A>(&f, &Secret::password("hunter3"), b"", &LIMITS).unwrap_err();
     assert!(!e.to_string().contains("hunter"));
 }
 
@@ -347,9 +347,9 @@ fn the_spec_worked_example_opens() {
     assert_eq!(f.len(), 262);
     let bk = BackupKey::from_bytes(core::array::from_fn(|i| i as u8));
     let password = "correct horse battery staple";
-    assert_eq!(file::open::<A>(&f, &Secret::Password(password), b"msgstore", &LIMITS).unwrap(), b"Hello, ebak!");
-    assert_eq!(file::open::<A>(&f, &Secret::Key(&bk), b"msgstore", &LIMITS).unwrap(), b"Hello, ebak!");
-    assert_eq!(class(file::open::<A>(&f, &Secret::Key(&bk), b"", &LIMITS)), ErrorClass::Commitment);
+    assert_eq!(file::open::<A>(&f, &Secret::password(password), b"msgstore", &LIMITS).unwrap(), b"Hello, ebak!");
+    assert_eq!(file::open::<A>(&f, &Secret::key(&bk), b"msgstore", &LIMITS).unwrap(), b"Hello, ebak!");
+    assert_eq!(class(file::open::<A>(&f, &Secret::key(&bk), b"", &LIMITS)), ErrorClass::Commitment);
     // And sealing with the same inputs gives the same bytes.
     let params = KdfParams { memory_kib: 65_536, iterations: 3, parallelism: 1 };
     let slot = PasswordSlot::create::<A>(

@@ -44,10 +44,10 @@ fn random_bytes_never_parse_as_a_header_or_open() {
             input[..n].copy_from_slice(&prefix[..n]);
         }
         let _ = Header::parse(&input);
-        let r = file::open::<A>(&input, &Secret::Key(&bk), b"", &KdfLimits::V1);
+        let r = file::open::<A>(&input, &Secret::key(&bk), b"", &KdfLimits::V1);
         assert!(r.is_err());
         let r =
-            file::open::<A>(&input, &Secret::Password("pw"), b"", &KdfLimits { max_memory_kib: 1024, ..KdfLimits::V1 });
+            file::open::<A>(&input, &Secret::password("pw"), b"", &KdfLimits { max_memory_kib: 1024, ..KdfLimits::V1 });
         assert!(r.is_err());
     }
 }
@@ -79,7 +79,7 @@ fn every_truncation_of_a_small_file_fails_in_the_right_class() {
     let f = file::seal::<A>(&bk, vec![], b"", &[0; 24], b"hello").unwrap();
     let header_len = file::split(&f).unwrap().0.encoded_len();
     for cut in 0..f.len() {
-        let class = file::open::<A>(&f[..cut], &Secret::Key(&bk), b"", &KdfLimits::V1).unwrap_err().class();
+        let class = file::open::<A>(&f[..cut], &Secret::key(&bk), b"", &KdfLimits::V1).unwrap_err().class();
         let want = if cut < header_len { ErrorClass::HeaderParse } else { ErrorClass::Payload };
         assert_eq!(class, want, "cut at {cut}");
     }

@@ -51,7 +51,7 @@ proptest! {
         } else {
             other.push(0);
         }
-        let r = file::open::<A>(&sealed.file, &Secret::Key(&key), &other, &LIMITS);
+        let r = file::open::<A>(&sealed.file, &Secret::key(&key), &other, &LIMITS);
         prop_assert_eq!(r.unwrap_err().class(), ErrorClass::Commitment);
     }
 
@@ -85,8 +85,8 @@ proptest! {
         let changed = tamper.as_ref().map_or_else(|| sealed.file.clone(), |t| sealed.apply(t));
         let key = plan.backup_key();
         let (secret, try_) = match plan.passwords.first() {
-            Some(p) if use_password => (Secret::Password(p), Try::Password(p.clone())),
-            _ => (Secret::Key(&key), Try::Key),
+            Some(p) if use_password => (Secret::password(p), Try::Password(p.clone())),
+            _ => (Secret::key(&key), Try::Key),
         };
         let one_shot = sealed.open(&changed, &try_);
         let streamed = stream_open(&changed, &secret, &plan.context, &pieces);
@@ -108,7 +108,7 @@ proptest! {
         let sealed = plan.seal();
         let old_password = plan.passwords[0].clone();
         let (header, payload) = file::split(&sealed.file).unwrap();
-        let unlocked = file::unlock::<A>(&header, &Secret::Password(&old_password), &LIMITS).unwrap();
+        let unlocked = file::unlock::<A>(&header, &Secret::password(&old_password), &LIMITS).unwrap();
         let index = unlocked.opened_slot().unwrap();
         let slot = PasswordSlot::create_without_floor::<A>(unlocked.backup_key(), &new_password, props::CHEAP, salts.0, salts.1).unwrap();
         let new_header = match unlocked.replacing(index, slot) {
@@ -121,15 +121,15 @@ proptest! {
         prop_assert_eq!(&changed[new_header.encoded_len()..], payload, "the payload bytes changed");
         prop_assert_ne!(&changed[..new_header.encoded_len()], &sealed.file[..sealed.header_len]);
         let key = plan.backup_key();
-        let open = |secret: &Secret<'_>| file::open::<A>(&changed, secret, &plan.context, &LIMITS);
-        prop_assert_eq!(open(&Secret::Password(&new_password)).unwrap(), plan.plaintext.clone());
-        prop_assert_eq!(open(&Secret::Key(&key)).unwrap(), plan.plaintext.clone());
+        let open = |secret: &Secret| file::open::<A>(&changed, secret, &plan.context, &LIMITS);
+        prop_assert_eq!(open(&Secret::password(&new_password)).unwrap(), plan.plaintext.clone());
+        prop_assert_eq!(open(&Secret::key(&key)).unwrap(), plan.plaintext.clone());
         if !plan.passwords[1..].contains(&old_password) {
-            prop_assert_eq!(open(&Secret::Password(&old_password)).unwrap_err().class(), ErrorClass::NoSlotOpens);
+            prop_assert_eq!(open(&Secret::password(&old_password)).unwrap_err().class(), ErrorClass::NoSlotOpens);
         }
         // The other passwords still open it.
         for other in &plan.passwords[1..] {
-            prop_assert_eq!(open(&Secret::Password(other)).unwrap(), plan.plaintext.clone());
+            prop_assert_eq!(open(&Secret::password(other)).unwrap(), plan.plaintext.clone());
         }
     }
 }

@@ -3,7 +3,7 @@
 use super::{Global, Target, is_stdio, password_slot};
 use crate::container;
 use crate::error::CliError;
-use crate::secrets::{self, Sources, Unlock};
+use crate::secrets::{self, Sources};
 use ebak_core::file;
 use ebak_core::header::{Header, Slot};
 use std::fs;
@@ -61,7 +61,7 @@ pub fn passwd(args: &PasswdArgs, global: Global) -> Result<(), CliError> {
     let input = fs::File::open(&args.file).map_err(|e| CliError::io(&args.file, "cannot open", &e))?;
     let mut read = container::read_header(&args.file, input)?;
     let secret = args.sources.unlock()?;
-    let by_key = matches!(secret, Unlock::Key(_));
+    let by_key = secret.is_key();
     let unlocked = container::unlock(&args.file, &read.header, &secret, read.header_len)?;
     let slots = password_slots(unlocked.header());
     let chosen = match args.slot {

@@ -140,8 +140,8 @@ impl Sealed {
     pub fn open(&self, file: &[u8], secret: &Try) -> Result<Vec<u8>, OpenError> {
         let key = self.plan.backup_key();
         let secret = match secret {
-            Try::Key => Secret::Key(&key),
-            Try::Password(p) => Secret::Password(p),
+            Try::Key => Secret::key(&key),
+            Try::Password(p) => Secret::password(p),
         };
         file::open::<A>(file, &secret, &self.plan.context, &LIMITS)
     }
@@ -370,7 +370,7 @@ pub struct Streamed {
 /// it, then push the payload through a [`StreamOpener`]. After every piece
 /// it checks spec 6.1: exactly the verified chunks have been released, 16
 /// KiB each. After a failure it checks that the reader keeps failing.
-pub fn stream_open(file: &[u8], secret: &Secret<'_>, context: &[u8], pieces: &[usize]) -> Streamed {
+pub fn stream_open(file: &[u8], secret: &Secret, context: &[u8], pieces: &[usize]) -> Streamed {
     let mut released = Vec::new();
     let mut header_bytes: Vec<u8> = Vec::new();
     let mut opener: Option<StreamOpener<A>> = None;

@@ -378,11 +378,11 @@ pub fn open_with(file: &[u8], secret: Opener, context: &[u8]) -> Result<Vec<u8>,
     let key = fuzz_key();
     let wrong = wrong_key();
     let secret = match secret {
-        Opener::Key => Secret::Key(&key),
-        Opener::Password => Secret::Password(FUZZ_PASSWORD),
-        Opener::WrongKey => Secret::Key(&wrong),
-        Opener::OtherPassword => Secret::Password(OTHER_PASSWORD),
-        Opener::WrongPassword => Secret::Password(WRONG_PASSWORD),
+        Opener::Key => Secret::key(&key),
+        Opener::Password => Secret::password(FUZZ_PASSWORD),
+        Opener::WrongKey => Secret::key(&wrong),
+        Opener::OtherPassword => Secret::password(OTHER_PASSWORD),
+        Opener::WrongPassword => Secret::password(WRONG_PASSWORD),
     };
     file::open::<A>(file, &secret, context, &FUZZ_LIMITS)
 }

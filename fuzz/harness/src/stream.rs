@@ -37,7 +37,7 @@ pub const MAX_PIECES: usize = 1024;
 /// through a [`StreamOpener`].
 #[derive(Debug)]
 pub struct FileStream<'a> {
-    secret: Secret<'a>,
+    secret: Secret,
     context: &'a [u8],
     limits: KdfLimits,
     state: State,
@@ -53,7 +53,7 @@ enum State {
 impl<'a> FileStream<'a> {
     /// A reader for one file.
     #[must_use]
-    pub const fn new(secret: Secret<'a>, context: &'a [u8], limits: KdfLimits) -> Self {
+    pub const fn new(secret: Secret, context: &'a [u8], limits: KdfLimits) -> Self {
         Self { secret, context, limits, state: State::Header(Vec::new()) }
     }
 
@@ -190,11 +190,11 @@ fn check(input: &StreamInput) {
     let key = input::fuzz_key();
     let wrong = input::wrong_key();
     let secret = match opener {
-        Opener::Key => Secret::Key(&key),
-        Opener::WrongKey => Secret::Key(&wrong),
-        Opener::Password => Secret::Password(input::FUZZ_PASSWORD),
-        Opener::OtherPassword => Secret::Password(input::OTHER_PASSWORD),
-        Opener::WrongPassword => Secret::Password(input::WRONG_PASSWORD),
+        Opener::Key => Secret::key(&key),
+        Opener::WrongKey => Secret::key(&wrong),
+        Opener::Password => Secret::password(input::FUZZ_PASSWORD),
+        Opener::OtherPassword => Secret::password(input::OTHER_PASSWORD),
+        Opener::WrongPassword => Secret::password(input::WRONG_PASSWORD),
     };
     let mut stream = FileStream::new(secret, &context, input::FUZZ_LIMITS);
     let mut released = Vec::new();

@@ -41,7 +41,7 @@ struct Streamed {
 /// Argon2id runs once; every piece size gets its own stream opener.
 fn stream<A: Aead>(
     file: &[u8],
-    secret: &Secret<'_>,
+    secret: &Secret,
     context: &[u8],
     limits: &KdfLimits,
     pieces: &[usize],
@@ -97,14 +97,14 @@ fn check<A: Aead>(t: &Value, limits: &KdfLimits) -> Result<(), String> {
         Some("key") => {
             key_bytes = hex_field(t, "key")?;
             backup_key = BackupKey::from_bytes(key_bytes.as_slice().try_into().map_err(|_| "key is not 32 bytes")?);
-            Secret::Key(&backup_key)
+            Secret::key(&backup_key)
         }
         Some("password") => {
             let password = t["password"].as_str().ok_or("missing password")?;
             if to_hex(password.as_bytes()) != t["passwordUtf8"].as_str().unwrap_or_default() {
                 return Err("passwordUtf8 is not the UTF-8 of password".into());
             }
-            Secret::Password(password)
+            Secret::password(password)
         }
         _ => return Err("bad secretType".into()),
     };

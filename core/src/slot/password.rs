@@ -28,11 +28,6 @@ use zeroize::Zeroize;
 
 /// The slot type of a password slot.
 pub const SLOT_TYPE_PASSWORD: u8 = 0x01;
-/// Reserved for the backup key vault slot (a later version); a v1 reader
-/// treats it like any slot type it does not know.
-pub const SLOT_TYPE_VAULT: u8 = 0x02;
-/// Never a valid slot type.
-pub const SLOT_TYPE_RESERVED: u8 = 0x00;
 
 /// The label that starts a password slot's wrap context.
 pub const PASSWORD_SLOT_LABEL: &[u8] = b"ebak/v1/password-slot";

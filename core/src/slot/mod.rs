@@ -1,0 +1,258 @@
+//! Key slots (spec 4.2): each one wraps the backup key for one way of
+//! unlocking a file, or names where the key can be had.
+//!
+//! ```text
+//! slot = slot_type (1) || body_len (2, big-endian) || body (body_len)
+//! ```
+//!
+//! This module holds what every slot shares: the type registry, the
+//! framing, the rule that no two slots of a header may conflict, and slots
+//! of types this version does not define, kept byte for byte. Each defined
+//! type has its own module with its body's codec and its unwrapping:
+//!
+//! - [`password`]: type 0x01, the backup key wrapped under a password
+//!   (spec 4.3).
+//!
+//! Type 0x02 is reserved for the backup key vault slot; until it is
+//! defined, a reader treats it as unknown ([`OtherSlot`]).
+
+pub mod password;
+
+pub use password::{
+    PASSWORD_SLOT_BODY_SIZE, PASSWORD_SLOT_LABEL, PASSWORD_SLOT_PARAMS_SIZE, PasswordSlot, SLOT_TYPE_PASSWORD,
+    SlotError, SlotUnwrapError, Unwrapped, WRAP_CONTEXT_SIZE, WRAPPED_KEY_SIZE,
+};
+
+use crate::codec::{Codec, Reader, read_all};
+use crate::error::HeaderError;
+use alloc::vec::Vec;
+
+pub use crate::limits::MAX_SLOT_BODY_SIZE;
+
+/// Never a valid slot type: a reader rejects the header (spec 4.2).
+pub const SLOT_TYPE_RESERVED: u8 = 0x00;
+/// Reserved for the backup key vault slot (a later version); a v1 reader
+/// treats it like any slot type it does not know.
+pub const SLOT_TYPE_VAULT: u8 = 0x02;
+
+/// A slot of a type this version does not define (spec 4.2): kept
+/// byte for byte, covered by the MAC, and skipped when unlocking.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OtherSlot {
+    slot_type: u8,
+    body: Vec<u8>,
+}
+
+#[hax_lib::attributes]
+impl OtherSlot {
+    /// A slot of type `slot_type` (neither 0x00 nor 0x01) with `body`.
+    ///
+    /// # Errors
+    ///
+    /// The type is reserved or is the password type, or the body is longer
+    /// than [`MAX_SLOT_BODY_SIZE`].
+    #[hax_lib::ensures(|result| match result {
+        Ok(o) => o.slot_type == slot_type
+            && o.body == body
+            && slot_type != SLOT_TYPE_RESERVED
+            && slot_type != SLOT_TYPE_PASSWORD
+            && body.len() <= MAX_SLOT_BODY_SIZE,
+        Err(HeaderError::ReservedSlotType) => slot_type == SLOT_TYPE_RESERVED,
+        Err(HeaderError::SlotLength { slot_type: t }) => t == slot_type
+            && slot_type != SLOT_TYPE_RESERVED
+            && (slot_type == SLOT_TYPE_PASSWORD || body.len() > MAX_SLOT_BODY_SIZE),
+        Err(_) => false,
+    })]
+    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
+    pub fn new(slot_type: u8, body: Vec<u8>) -> Result<Self, HeaderError> {
+        if slot_type == SLOT_TYPE_RESERVED {
+            return Err(HeaderError::ReservedSlotType);
+        }
+        if slot_type == SLOT_TYPE_PASSWORD || body.len() > MAX_SLOT_BODY_SIZE {
+            return Err(HeaderError::SlotLength { slot_type });
+        }
+        Ok(Self { slot_type, body })
+    }
+
+    /// The slot type.
+    #[must_use]
+    pub const fn slot_type(&self) -> u8 {
+        self.slot_type
+    }
+
+    /// The body, uninterpreted.
+    #[must_use]
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+/// One key slot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Slot {
+    /// Type 0x01: the backup key wrapped under a password.
+    Password(PasswordSlot),
+    /// Any other type, kept as it is.
+    Other(OtherSlot),
+}
+
+#[hax_lib::attributes]
+impl Slot {
+    /// The slot type byte.
+    #[must_use]
+    pub const fn slot_type(&self) -> u8 {
+        match self {
+            Self::Password(_) => SLOT_TYPE_PASSWORD,
+            Self::Other(o) => o.slot_type,
+        }
+    }
+
+    /// Parses one slot, `slot_type || body_len || body`, that is the whole
+    /// input, with the header's slot rules (spec 4.2, 4.3; spec 6 step 1.4).
+    /// The key-slot test vectors use it.
+    ///
+    /// # Errors
+    ///
+    /// See [`HeaderError`]; [`HeaderError::Truncated`] if the input ends
+    /// inside the slot, [`HeaderError::TrailingData`] if anything follows it.
+    #[hax_lib::ensures(|result| match result {
+        Ok(slot) => slot.to_bytes() == bytes,
+        Err(_) => true,
+    })]
+    pub fn parse(bytes: &[u8]) -> Result<Self, HeaderError> {
+        read_all(bytes, HeaderError::TrailingData)
+    }
+
+    /// The encoded slot, `slot_type || body_len || body`, as it appears in
+    /// a header.
+    #[must_use]
+    #[hax_lib::ensures(|result| spec::is_slot_encoding(self, &result))]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(3_usize.saturating_add(MAX_SLOT_BODY_SIZE));
+        self.encode(&mut out);
+        out
+    }
+}
+
+/// Whether two slots may not share a header (spec 4.2): they are
+/// identical, or both are password slots with the same Argon2 salt (the
+/// same password would open both).
+#[hax_lib::ensures(|result| result == spec::conflict(a, b))]
+#[cfg_attr(feature = "no-panic", no_panic::no_panic)]
+pub(crate) fn conflict(a: &Slot, b: &Slot) -> bool {
+    let same_salt = match (a, b) {
+        (Slot::Password(x), Slot::Password(y)) => x.kdf_salt() == y.kdf_salt(),
+        _ => false,
+    };
+    a == b || same_salt
+}
+
+/// Reads one slot: `slot_type || body_len || body` (spec 4.2).
+#[hax_lib::ensures(|result| match result {
+    Ok(slot) => spec::splits_slot(r.rest(), &slot, future(r).rest()),
+    Err(_) => true,
+})]
+pub(crate) fn read_slot(r: &mut Reader<'_>) -> Result<Slot, HeaderError> {
+    let slot_type = r.u8().ok_or(HeaderError::Truncated)?;
+    let body_len = usize::from(r.u16().ok_or(HeaderError::Truncated)?);
+    // Spec 4.2: check the type and bound the length before reading the body.
+    if slot_type == SLOT_TYPE_RESERVED {
+        return Err(HeaderError::ReservedSlotType);
+    }
+    let expected_ok = if slot_type == SLOT_TYPE_PASSWORD {
+        body_len == PASSWORD_SLOT_BODY_SIZE
+    } else {
+        body_len <= MAX_SLOT_BODY_SIZE
+    };
+    if !expected_ok {
+        return Err(HeaderError::SlotLength { slot_type });
+    }
+    let body = r.take(body_len).ok_or(HeaderError::Truncated)?;
+    if slot_type == SLOT_TYPE_PASSWORD {
+        match PasswordSlot::decode_body(body) {
+            Some(Ok(p)) => Ok(Slot::Password(p)),
+            Some(Err(_)) => Err(HeaderError::InvalidKdfParams),
+            None => Err(HeaderError::SlotLength { slot_type }),
+        }
+    } else {
+        Ok(Slot::Other(OtherSlot { slot_type, body: body.to_vec() }))
+    }
+}
+
+/// The slot framing as a [`Codec`]: what a header is made of.
+#[hax_lib::attributes]
+impl Codec for Slot {
+    type Error = HeaderError;
+
+    /// Appends `slot_type || body_len || body`.
+    #[hax_lib::ensures(|()| {
+        let new = future(out);
+        new.len() >= out.len() && new[..out.len()] == out[..] && spec::is_slot_encoding(self, &new[out.len()..])
+    })]
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.push(self.slot_type());
+        match self {
+            Self::Password(p) => {
+                out.extend_from_slice(&u16::try_from(PASSWORD_SLOT_BODY_SIZE).unwrap_or(u16::MAX).to_be_bytes());
+                p.encode_body(out);
+            }
+            Self::Other(o) => {
+                // The constructor and the parser bound the body to 1024 bytes.
+                out.extend_from_slice(&u16::try_from(o.body.len()).unwrap_or(u16::MAX).to_be_bytes());
+                out.extend_from_slice(&o.body);
+            }
+        }
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, HeaderError> {
+        read_slot(r)
+    }
+}
+
+impl Slot {
+    /// The length of the encoded slot: the 3-byte framing and the body.
+    #[must_use]
+    pub fn encoded_len(&self) -> usize {
+        let body = match self {
+            Self::Password(_) => PASSWORD_SLOT_BODY_SIZE,
+            Self::Other(o) => o.body.len(),
+        };
+        body.saturating_add(3)
+    }
+}
+
+/// Predicates for the contracts above (only with `--cfg hax`).
+#[cfg(hax)]
+#[allow(dead_code, reason = "predicates are used by contracts and by the prover only")]
+pub(crate) mod spec {
+    use super::*;
+
+    /// Spec 4.2: the two slots may not share a header.
+    pub(crate) fn conflict(a: &Slot, b: &Slot) -> bool {
+        a == b
+            || match (a, b) {
+                (Slot::Password(x), Slot::Password(y)) => x.kdf_salt() == y.kdf_salt(),
+                _ => false,
+            }
+    }
+
+    /// `encoded` is `slot_type || body_len (2, big-endian) || body`, with
+    /// the body of the slot's type.
+    pub(crate) fn is_slot_encoding(slot: &Slot, encoded: &[u8]) -> bool {
+        let body: Vec<u8> = match slot {
+            Slot::Password(p) => password::spec::body_bytes(p),
+            Slot::Other(o) => o.body.clone(),
+        };
+        body.len() <= usize::from(u16::MAX)
+            && encoded.len() == 3 + body.len()
+            && encoded[0] == slot.slot_type()
+            && encoded[1..3] == (body.len() as u16).to_be_bytes()
+            && encoded[3..] == body[..]
+    }
+
+    /// `whole` is the encoding of `slot` followed by `rest`.
+    pub(crate) fn splits_slot(whole: &[u8], slot: &Slot, rest: &[u8]) -> bool {
+        let encoded = slot.to_bytes();
+        crate::codec::spec::splits(whole, &encoded, rest)
+    }
+}
