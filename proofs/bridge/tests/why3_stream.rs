@@ -104,7 +104,7 @@ fn open_final(s: DState, len: u128, ok: bool) -> DState {
         Stage::Failed(e) => DState { dout: Err(e), ..s },
         Stage::Done => DState { dout: Err(PayloadError::TrailingData), ..s },
         Stage::Open => {
-            if len < TAG || len >= ENCRYPTED {
+            if !(TAG..ENCRYPTED).contains(&len) {
                 dfail(s, PayloadError::Truncated { chunks: s.next as u64 })
             } else if s.next >= MAX {
                 dfail(s, PayloadError::TooManyChunks)
