@@ -3,8 +3,8 @@
 # file (the CLI issue's figure), for each ebak binary given (default:
 # target/release/ebak), with --no-compress and with the default zstd.
 #
-#   cargo build --release -p ebak && cp target/release/ebak /tmp/ebak-default
-#   cargo build --release -p ebak --features aws-lc && cp target/release/ebak /tmp/ebak-aws-lc
+#   cargo build --release -p ebak-cli && cp target/release/ebak /tmp/ebak-default
+#   cargo build --release -p ebak-cli --features aws-lc && cp target/release/ebak /tmp/ebak-aws-lc
 #   bash bench/cli-throughput.sh /tmp/ebak-default /tmp/ebak-aws-lc
 #
 # The files live on a tmpfs (/dev/shm, else /tmp) and are deleted at the

@@ -228,7 +228,7 @@ struct StreamSeal<A> {
     aead: std::marker::PhantomData<A>,
 }
 
-impl<A: Aead> Workload for StreamSeal<A> {
+impl<A: Aead + 'static> Workload for StreamSeal<A> {
     fn bytes(&self) -> u64 {
         self.msg.len() as u64
     }
@@ -248,7 +248,7 @@ struct StreamOpen<A> {
     aead: std::marker::PhantomData<A>,
 }
 
-impl<A: Aead> Workload for StreamOpen<A> {
+impl<A: Aead + 'static> Workload for StreamOpen<A> {
     fn bytes(&self) -> u64 {
         self.len as u64
     }

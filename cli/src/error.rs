@@ -1,8 +1,13 @@
 //! Errors the tool reports: one line each, in words, with an exit code per
-//! kind of failure (documented in `cli/README.md`).
+//! kind of failure (documented in `cli/README.md`). The library's typed
+//! errors ([`ebak::Error`]) are turned into these here, and only here.
 
+use ebak::content::ContentError;
+use ebak::store::StoreError;
+use ebak::{Error, Stage};
 use ebak_core::cobblestone::PayloadError;
 use ebak_core::error::OpenError;
+use ebak_core::file::SealError;
 use ebak_core::header::HeaderError;
 use std::fmt;
 use std::io;
@@ -45,12 +50,12 @@ impl CliError {
 
     /// An I/O error about `path`.
     pub fn io(path: &Path, what: &str, e: &io::Error) -> Self {
-        Self { exit: Exit::Io, message: format!("{what} {}: {}", path.display(), io_reason(e)) }
+        Self { exit: Exit::Io, message: format!("{what} {}: {}", path.display(), ebak::error::io_reason(e)) }
     }
 
     /// An I/O error without a path.
     pub fn io_plain(what: &str, e: &io::Error) -> Self {
-        Self { exit: Exit::Io, message: format!("{what}: {}", io_reason(e)) }
+        Self { exit: Exit::Io, message: format!("{what}: {}", ebak::error::io_reason(e)) }
     }
 }
 
@@ -62,34 +67,106 @@ impl fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
-/// `io::Error`'s text without the "(os error N)" noise.
-fn io_reason(e: &io::Error) -> String {
-    let text = e.to_string();
-    match text.find(" (os error") {
-        Some(i) => text.get(..i).unwrap_or(&text).to_owned(),
-        None => text,
+/// What a command was doing, for the words of a library error.
+#[derive(Clone, Copy, Debug)]
+pub struct Context<'a> {
+    /// The backup file (or `-`), named in messages about it.
+    pub file: &'a Path,
+    /// Whether the 64-digit key was tried (a header MAC failure then means
+    /// a wrong key), rather than a password.
+    pub by_key: bool,
+    /// What to suggest for a payload without ebak content.
+    pub raw_hint: &'static str,
+}
+
+impl<'a> Context<'a> {
+    /// The context of a command on `file`.
+    #[must_use]
+    pub const fn new(file: &'a Path) -> Self {
+        Self { file, by_key: false, raw_hint: "use --raw to get the payload as it is" }
     }
 }
 
-/// Where the payload starts in the file, to turn a chunk index into a byte
-/// offset for the message.
-#[derive(Clone, Copy, Debug)]
-pub struct Offsets {
-    /// The header's length.
-    pub header_len: u64,
+/// The message and exit code for a library error.
+#[must_use]
+pub fn from_lib(e: Error, cx: Context<'_>) -> CliError {
+    let offset = e.offset();
+    match e {
+        Error::Open { error, .. } => open_error(cx.file, error, cx.by_key, offset),
+        Error::Seal(SealError::ContextTooLong) => context_too_long(),
+        Error::Seal(e) => CliError::usage(format!("cannot make the header: {e}")),
+        Error::Slot(e) => CliError::usage(format!("cannot protect with this password: {e}")),
+        Error::Content(c) => content_error(c, cx),
+        Error::Io { stage, path, source } => io_error(stage, path.as_deref(), &source, cx),
+        Error::Store(s) => store_error(&s),
+        // A later library version's error: its own words.
+        other => CliError::damaged(other.to_string()),
+    }
+}
+
+fn context_too_long() -> CliError {
+    CliError::usage(format!("--context: {}", OpenError::ContextTooLong))
+}
+
+fn io_error(stage: Stage, path: Option<&Path>, e: &io::Error, cx: Context<'_>) -> CliError {
+    match (stage, path) {
+        (Stage::ReadBackup, _) => CliError::io(cx.file, "cannot read", e),
+        (Stage::WriteBackup, _) => CliError::io_plain("cannot write the backup", e),
+        (Stage::ReadSource, Some(p)) => CliError::io(p, "cannot back up", e),
+        (Stage::ReadSource, None) => CliError::io_plain("cannot back up standard input", e),
+        (Stage::WriteRestored, Some(p)) => CliError::io(p, "cannot restore", e),
+        (Stage::WriteRestored, None) => CliError::io_plain("cannot write the restored data", e),
+        (Stage::Random, _) => CliError::io_plain("the system random number generator failed", e),
+        (other, _) => CliError::io_plain(&other.to_string(), e),
+    }
+}
+
+/// The message and exit code for a store error.
+#[must_use]
+pub fn store_error(e: &StoreError) -> CliError {
+    match e {
+        StoreError::AlreadyExists { location } => {
+            CliError::usage(format!("{location} already exists; use --force to replace it"))
+        }
+        StoreError::InvalidName { .. } => CliError::usage(e.to_string()),
+        _ => CliError { exit: Exit::Io, message: e.to_string() },
+    }
+}
+
+fn content_error(c: ContentError, cx: Context<'_>) -> CliError {
+    match c {
+        ContentError::NotEbakContent => CliError::damaged(format!(
+            "this backup was not made by the ebak tool (its payload has no ebak content header); {}",
+            cx.raw_hint
+        )),
+        ContentError::WrongKind { found: ebak::content::Kind::Stream } => {
+            CliError::usage("this backup holds a single stream, not files: restore it with -o FILE (or -o -)")
+        }
+        ContentError::Refused { .. } => CliError::damaged(format!("refusing to restore: {c}")),
+        ContentError::Exists { path } => {
+            CliError::usage(format!("{} already exists; use --force to replace it", path.display()))
+        }
+        ContentError::DuplicateName { .. } => CliError::usage(c.to_string()),
+        ContentError::NoName { path } => {
+            CliError::usage(format!("cannot back up {}: it has no name (back up what is inside it)", path.display()))
+        }
+        other => CliError::damaged(other.to_string()),
+    }
 }
 
 /// The message and exit code for a payload failure.
-pub fn payload_error(file: &Path, e: PayloadError, at: Offsets) -> CliError {
+fn payload_error(file: &Path, e: PayloadError, offset: Option<u64>) -> CliError {
     let name = file.display();
     match e {
         PayloadError::Commitment => CliError::damaged(format!(
             "{name}: the payload does not belong to this key and context (wrong --context, or the payload was replaced or modified)"
         )),
-        PayloadError::Chunk { index } => {
-            let offset = at.header_len.saturating_add(56).saturating_add(index.saturating_mul(16_400));
-            CliError::damaged(format!("{name}: file is damaged or was tampered with at byte {offset} (chunk {index})"))
-        }
+        PayloadError::Chunk { index } => match offset {
+            Some(offset) => CliError::damaged(format!(
+                "{name}: file is damaged or was tampered with at byte {offset} (chunk {index})"
+            )),
+            None => CliError::damaged(format!("{name}: file is damaged or was tampered with (chunk {index})")),
+        },
         PayloadError::Truncated { .. } => CliError::damaged(format!("{name}: truncated: the final chunk is missing")),
         PayloadError::MissingPrefix => {
             CliError::damaged(format!("{name}: truncated: the payload is missing or shorter than 56 bytes"))
@@ -100,9 +177,7 @@ pub fn payload_error(file: &Path, e: PayloadError, at: Offsets) -> CliError {
 }
 
 /// The message and exit code for a failure to open a file.
-/// `by_key`: the 64-digit key was tried (a header MAC failure then means a
-/// wrong key), not a password.
-pub fn open_error(file: &Path, e: OpenError, by_key: bool, at: Offsets) -> CliError {
+fn open_error(file: &Path, e: OpenError, by_key: bool, offset: Option<u64>) -> CliError {
     let name = file.display();
     match e {
         OpenError::Header(HeaderError::BadMagic) => {
@@ -120,19 +195,15 @@ pub fn open_error(file: &Path, e: OpenError, by_key: bool, at: Offsets) -> CliEr
         OpenError::NoSlotOpens => {
             CliError { exit: Exit::WrongSecret, message: format!("{name}: wrong password or key: no key slot opens") }
         }
-        OpenError::HeaderMac => match by_key {
-            true => CliError {
-                exit: Exit::WrongSecret,
-                message: format!(
-                    "{name}: wrong password or key (with the 64-digit key, a modified header looks the same)"
-                ),
-            },
-            false => CliError::damaged(format!(
-                "{name}: the header was tampered with: the password opens a key slot but the header does not authenticate"
-            )),
+        OpenError::HeaderMac if by_key => CliError {
+            exit: Exit::WrongSecret,
+            message: format!("{name}: wrong password or key (with the 64-digit key, a modified header looks the same)"),
         },
-        OpenError::Payload(p) => payload_error(file, p, at),
-        OpenError::ContextTooLong => CliError::usage(format!("--context: {}", OpenError::ContextTooLong)),
+        OpenError::HeaderMac => CliError::damaged(format!(
+            "{name}: the header was tampered with: the password opens a key slot but the header does not authenticate"
+        )),
+        OpenError::Payload(p) => payload_error(file, p, offset),
+        OpenError::ContextTooLong => context_too_long(),
         other => CliError::damaged(format!("{name}: {other}")),
     }
 }

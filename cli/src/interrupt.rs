@@ -22,6 +22,7 @@
 //! during a prompt would leave the terminal with echo turned off, where
 //! the default action lets the shell restore it.
 
+use ebak::store::AbortHandle;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,22 +32,25 @@ use std::{fs, io, process};
 /// The exit code after an interruption (128 + SIGINT, as shells report it).
 pub const EXIT_INTERRUPTED: i32 = 130;
 
-/// What the handler removes at a registered path.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What the handler removes.
+#[derive(Debug)]
 enum Removal {
     /// A temporary file, or a temporary directory with what it holds.
-    Temporary,
+    Temporary(PathBuf),
     /// A directory the command created for its output, removed only if
     /// empty (once the temporaries inside it are gone).
-    CreatedDir,
+    CreatedDir(PathBuf),
+    /// A store's staged upload (a temporary file, a multipart upload),
+    /// aborted through its handle.
+    Upload(AbortHandle),
 }
 
 /// The temporaries of this process, by registration number.
-static PENDING: Mutex<Vec<(u64, PathBuf, Removal)>> = Mutex::new(Vec::new());
+static PENDING: Mutex<Vec<(u64, Removal)>> = Mutex::new(Vec::new());
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 static INSTALL: Once = Once::new();
 
-fn registry() -> MutexGuard<'static, Vec<(u64, PathBuf, Removal)>> {
+fn registry() -> MutexGuard<'static, Vec<(u64, Removal)>> {
     // A thread that panicked while holding the lock left the list whole.
     PENDING.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -66,7 +70,12 @@ impl Pending {
     /// Registers the temporary file or directory `path`, and installs the
     /// handler if this is the first registration.
     pub fn register(path: &Path) -> Self {
-        Self::add(path, Removal::Temporary)
+        Self::add(Removal::Temporary(absolute(path)))
+    }
+
+    /// Registers a store's staged upload, aborted through `handle`.
+    pub fn register_upload(handle: AbortHandle) -> Self {
+        Self::add(Removal::Upload(handle))
     }
 
     /// Registers a directory created to hold the output (`restore -C` of
@@ -74,19 +83,17 @@ impl Pending {
     /// Register it before the temporaries inside it: the handler removes
     /// the newest registrations first.
     pub fn register_created_dir(path: &Path) -> Self {
-        Self::add(path, Removal::CreatedDir)
+        Self::add(Removal::CreatedDir(absolute(path)))
     }
 
-    /// `path` is made absolute: the handler may run at any time.
-    fn add(path: &Path, removal: Removal) -> Self {
+    fn add(removal: Removal) -> Self {
         INSTALL.call_once(|| {
             // Failing to install (another handler is set: only in tests
             // that embed the library) leaves the default action.
             let _ = ctrlc::set_handler(on_signal);
         });
-        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        registry().push((id, path, removal));
+        registry().push((id, removal));
         Self { id }
     }
 
@@ -107,13 +114,25 @@ impl Drop for Pending {
     }
 }
 
+/// The handler may run at any time, in any directory: paths are absolute.
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
 /// Removes a temporary whatever it is. A worker thread may still be
 /// creating files in a directory, so its removal is retried a few times.
-fn remove(path: &Path, removal: Removal) {
-    if removal == Removal::CreatedDir {
-        let _ = fs::remove_dir(path);
-        return;
-    }
+fn remove(removal: &Removal) {
+    let path = match removal {
+        Removal::CreatedDir(path) => {
+            let _ = fs::remove_dir(path);
+            return;
+        }
+        Removal::Upload(handle) => {
+            handle.abort();
+            return;
+        }
+        Removal::Temporary(path) => path,
+    };
     match fs::symlink_metadata(path) {
         Ok(meta) if meta.is_dir() => {
             for _ in 0..5 {
@@ -133,15 +152,15 @@ fn remove(path: &Path, removal: Removal) {
 fn on_signal() {
     // Keeps the lock until the process exits: no rename starts after this.
     let pending = registry();
-    for (_, path, removal) in pending.iter().rev() {
-        remove(path, *removal);
+    for (_, removal) in pending.iter().rev() {
+        remove(removal);
     }
     let mut err = io::stderr().lock();
     if err.is_terminal() {
         // Clear a progress bar's line.
         let _ = write!(err, "\r\x1b[2K");
     }
-    let temporaries = pending.iter().any(|(.., r)| *r == Removal::Temporary);
+    let temporaries = pending.iter().any(|(_, r)| !matches!(r, Removal::CreatedDir(_)));
     let what = if temporaries { "; the unfinished output was removed" } else { "" };
     let _ = writeln!(err, "ebak: interrupted{what}");
     process::exit(EXIT_INTERRUPTED);
@@ -154,7 +173,7 @@ mod tests {
 
     fn registered(path: &Path) -> bool {
         let path = std::path::absolute(path).unwrap();
-        registry().iter().any(|(_, p, _)| *p == path)
+        registry().iter().any(|(_, r)| matches!(r, super::Removal::Temporary(p) if *p == path))
     }
 
     #[test]

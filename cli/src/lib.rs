@@ -1,16 +1,15 @@
 //! # ebak (the tool)
 //!
-//! The std layer above `ebak-core`: archives, secrets from the environment,
-//! files written beside their target and renamed into place, and the
-//! subcommands of the `ebak` binary.
+//! The `ebak` binary over the `ebak` library: argument parsing, secrets
+//! from the environment, files and prompts, progress bars, interruptions,
+//! and the exit codes. Everything about the format, the content and where
+//! files are written lives in the library.
 
-pub mod archive;
-pub mod chan;
 pub mod commands;
-pub mod container;
 pub mod error;
-pub mod extract;
+pub mod global;
 pub mod interrupt;
 pub mod progress;
 pub mod secrets;
+pub mod target;
 pub mod whatsapp;

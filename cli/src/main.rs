@@ -1,9 +1,10 @@
 //! The `ebak` command-line tool. See `ebak --help` and `cli/README.md`.
 
 use clap::{Args, Parser, Subcommand};
-use ebak::commands::{self, BackupArgs, Global, PasswdAction, PasswdArgs, RestoreArgs, RotateArgs, VerifyArgs};
-use ebak::error::{CliError, Exit};
-use ebak::secrets::Sources;
+use ebak_cli::commands::{self, BackupArgs, PasswdAction, PasswdArgs, RestoreArgs, RotateArgs, VerifyArgs};
+use ebak_cli::error::{CliError, Exit};
+use ebak_cli::global::Global;
+use ebak_cli::secrets::Sources;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -158,7 +159,7 @@ enum Command {
         context: String,
     },
     /// Open a WhatsApp end-to-end encrypted backup (.crypt15) with its 64-digit key or key file: write the database, or re-seal it into an ebak backup.
-    ImportWhatsapp(ebak::whatsapp::ImportArgs),
+    ImportWhatsapp(ebak_cli::whatsapp::ImportArgs),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -191,7 +192,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             &RotateArgs { file, sources: secrets.sources(), new_password_file, no_password, new_key, context },
             global,
         ),
-        Command::ImportWhatsapp(args) => ebak::whatsapp::import(&args, global),
+        Command::ImportWhatsapp(args) => ebak_cli::whatsapp::import(&args, global),
     }
 }
 

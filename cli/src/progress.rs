@@ -4,8 +4,9 @@
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 
-/// A progress bar, or nothing.
-#[derive(Debug)]
+/// A progress bar, or nothing. Clones move the same bar (from the thread
+/// that drives a stream).
+#[derive(Debug, Clone)]
 pub struct Progress(Option<ProgressBar>);
 
 impl Progress {

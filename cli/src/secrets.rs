@@ -5,10 +5,12 @@
 //! `\r\n`), because editors add one; any other byte, spaces included, is
 //! part of it. A secret from an environment variable is used as it is.
 
-use crate::error::CliError;
+use crate::error::{CliError, Context, from_lib};
+use ebak_core::header::Header;
 use ebak_core::recovery_key;
+use ebak_core::slot::PasswordSlot;
 use ebak_core::{BackupKey, Password, Secret};
-use std::io::IsTerminal;
+use std::io::{self, IsTerminal};
 use std::path::Path;
 use zeroize::Zeroizing;
 
@@ -20,7 +22,7 @@ pub const ENV_KEY: &str = "EBAK_KEY";
 pub const ENV_NEW_PASSWORD: &str = "EBAK_NEW_PASSWORD";
 
 /// Moves a password out of its wiping container into the core's.
-fn into_password(mut text: Zeroizing<String>) -> Password {
+pub fn into_password(mut text: Zeroizing<String>) -> Password {
     Password::new(std::mem::take(&mut *text))
 }
 
@@ -29,7 +31,7 @@ fn into_password(mut text: Zeroizing<String>) -> Password {
 /// standard input can carry the data: `tar c . | ebak backup - ...`).
 /// Anything else (a pipe, a file, a CI job) never prompts.
 pub fn interactive() -> bool {
-    if !std::io::stderr().is_terminal() {
+    if !io::stderr().is_terminal() {
         return false;
     }
     #[cfg(unix)]
@@ -38,7 +40,7 @@ pub fn interactive() -> bool {
     }
     #[cfg(not(unix))]
     {
-        std::io::stdin().is_terminal()
+        io::stdin().is_terminal()
     }
 }
 
@@ -115,15 +117,16 @@ impl Sources {
 
     /// The password, if given: the password file, then `EBAK_PASSWORD`,
     /// then a prompt (twice when `confirm`) if `--password` was given.
-    pub fn password(&self, confirm: bool) -> Result<Option<Zeroizing<String>>, CliError> {
+    pub fn password(&self, confirm: bool) -> Result<Option<Password>, CliError> {
         if let Some(path) = &self.password_file {
-            return read_secret_file(path, "password").map(Some);
+            return read_secret_file(path, "password").map(|p| Some(into_password(p)));
         }
         if let Some(p) = env_secret(ENV_PASSWORD) {
-            return Ok(Some(p));
+            return Ok(Some(into_password(p)));
         }
         if self.password {
-            return prompt_password(confirm, "Password", ENV_PASSWORD, "--password-file").map(Some);
+            return prompt_password(confirm, "Password", ENV_PASSWORD, "--password-file")
+                .map(|p| Some(into_password(p)));
         }
         Ok(None)
     }
@@ -135,15 +138,13 @@ impl Sources {
             return Ok(Secret::Key(self.key()?.ok_or_else(|| CliError::usage("no key given"))?));
         }
         if self.password_file.is_some() || self.password {
-            return Ok(Secret::Password(into_password(
-                self.password(false)?.ok_or_else(|| CliError::usage("no password given"))?,
-            )));
+            return Ok(Secret::Password(self.password(false)?.ok_or_else(|| CliError::usage("no password given"))?));
         }
         if let Some(key) = self.key()? {
             return Ok(Secret::Key(key));
         }
         if let Some(password) = self.password(false)? {
-            return Ok(Secret::Password(into_password(password)));
+            return Ok(Secret::Password(password));
         }
         if interactive() {
             return prompt("Password (or run with --key for the 64-digit key): ")
@@ -180,7 +181,7 @@ pub fn prompt_password(confirm: bool, what: &str, var: &str, flag: &str) -> Resu
 
 /// A new password for `passwd` and `rotate`: `--new-password-file`, then
 /// `EBAK_NEW_PASSWORD`, then a double prompt.
-pub fn new_password(file: Option<&Path>) -> Result<Zeroizing<String>, CliError> {
+pub fn new_password(file: Option<&Path>) -> Result<Password, CliError> {
     let password = if let Some(path) = file {
         read_secret_file(path, "new password")?
     } else if let Some(p) = env_secret(ENV_NEW_PASSWORD) {
@@ -191,7 +192,92 @@ pub fn new_password(file: Option<&Path>) -> Result<Zeroizing<String>, CliError> 
     if password.is_empty() {
         return Err(CliError::usage("the new password is empty"));
     }
-    Ok(password)
+    Ok(into_password(password))
+}
+
+// A new backup's secrets.
+
+/// A fresh 64-digit key.
+pub fn new_key() -> Result<BackupKey, CliError> {
+    ebak::new_key().map_err(|_| {
+        CliError::io_plain("cannot make a key", &io::Error::other("the system random number generator failed"))
+    })
+}
+
+/// A password slot with the default costs.
+pub fn password_slot(key: &BackupKey, password: &Password) -> Result<PasswordSlot, CliError> {
+    ebak::password_slot(key, password).map_err(|e| from_lib(e, Context::new(Path::new(""))))
+}
+
+/// How a command names the flags of a new backup's secrets (`backup` says
+/// `--key`, `import-whatsapp --to-ebak` says `--ebak-key`).
+#[derive(Clone, Copy, Debug)]
+pub struct KeyFlags {
+    /// The key flags, as "--key or --key-file".
+    pub key_flags: &'static str,
+    /// The list of key sources, as "--key, --key-file or EBAK_KEY".
+    pub key_sources: &'static str,
+    /// What is being made, as "this backup".
+    pub what: &'static str,
+    /// What a key is called, as "a key".
+    pub a_key: &'static str,
+    /// Ask for a new password on a terminal when nothing was given.
+    pub prompt_if_none: bool,
+}
+
+/// The secrets of a new backup: its key (given, or new with `--new-key`)
+/// and the header with a password slot if a password was given; and
+/// whether the key is new and must be shown.
+pub fn new_backup_secrets(
+    sources: &Sources,
+    make_key: bool,
+    flags: KeyFlags,
+) -> Result<(BackupKey, Header, bool), CliError> {
+    if make_key && (sources.key || sources.key_file.is_some()) {
+        return Err(CliError::usage(format!(
+            "--new-key makes a new key; it cannot be combined with {}",
+            flags.key_flags
+        )));
+    }
+    let given_key = if make_key { None } else { sources.key()? };
+    let mut password = sources.password(true)?;
+    if flags.prompt_if_none && given_key.is_none() && password.is_none() && !make_key && interactive() {
+        // Nothing given, on a terminal: ask for a new password (twice).
+        let typed = prompt_password(true, "Password", ENV_PASSWORD, "--password-file")?;
+        password = Some(into_password(typed));
+    }
+    if password.as_ref().is_some_and(Password::is_empty) {
+        return Err(CliError::usage("the password is empty"));
+    }
+    if given_key.is_none() && password.is_none() && !make_key {
+        return Err(CliError::usage(format!(
+            "nothing would open {}: give a password (--password, --password-file or {}), {} ({}), or --new-key",
+            flags.what, ENV_PASSWORD, flags.a_key, flags.key_sources,
+        )));
+    }
+    let show_key = given_key.is_none() && make_key;
+    let key = match given_key {
+        Some(k) => k,
+        None => new_key()?,
+    };
+    let mut slots = Vec::new();
+    if let Some(p) = &password {
+        slots.push(password_slot(&key, p)?.into());
+    }
+    let header = ebak::new_header(&key, slots).map_err(|e| from_lib(e, Context::new(Path::new(""))))?;
+    Ok((key, header, show_key))
+}
+
+/// Prints a new 64-digit key (on standard error when standard output
+/// carries the backup) and the warning that goes with it.
+pub fn show_new_key(key: &BackupKey, to_stderr: bool) {
+    let text = recovery_key::format(key);
+    if to_stderr {
+        eprintln!("{}", text.as_str());
+    } else {
+        println!("{}", text.as_str());
+    }
+    eprintln!("{}", crate::global::KEY_WARNING);
 }
 
 #[cfg(test)]

@@ -521,7 +521,7 @@ fn the_key_never_reaches_debug_output() {
     #[derive(clap::Parser, Debug)]
     struct Wrap {
         #[command(flatten)]
-        args: ebak::whatsapp::ImportArgs,
+        args: ebak_cli::whatsapp::ImportArgs,
     }
     let w = Wrap::try_parse_from(["x", "f.crypt15", "--key", &hex(&ROOT), "-o", "out"]).unwrap();
     let shown = format!("{w:?}");

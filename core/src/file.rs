@@ -7,7 +7,7 @@
 
 use crate::aead::Aead;
 use crate::chunk::{PREFIX_SIZE, SALT_SIZE};
-use crate::cobblestone::{self, Decryptor, StreamOpener};
+use crate::cobblestone::{self, ChunkCipher, Decryptor, Encryptor, RandomAccess, StreamOpener};
 pub use crate::error::ContextTooLong;
 pub use crate::limits::MAX_CONTEXT_SIZE;
 
@@ -131,6 +131,27 @@ pub fn seal_with_rng<A: Aead, R: TryCryptoRng + ?Sized>(
     seal::<A>(backup_key, slots, app_context, &salt, plaintext)
 }
 
+/// Starts a payload under `backup_key` for a chunk-by-chunk writer (spec 5,
+/// 7.1): the 56-byte prefix (salt and key commitment) to write right after
+/// the header, and the cipher that seals chunk `k` of what follows.
+///
+/// The caller owns the final-chunk rule (`ebak-stream` keeps it); for an
+/// in-order writer that enforces it, use [`Encryptor`] on the payload
+/// context directly.
+///
+/// # Errors
+///
+/// The application context is longer than [`MAX_CONTEXT_SIZE`].
+pub fn payload_sealer<A: Aead>(
+    backup_key: &BackupKey,
+    payload_salt: &[u8; SALT_SIZE],
+    app_context: &[u8],
+) -> Result<(ChunkCipher<A>, [u8; PREFIX_SIZE]), ContextTooLong> {
+    let context = payload_context(app_context)?;
+    let (encryptor, prefix) = Encryptor::<A>::new(backup_key.expose_secret(), payload_salt, &context);
+    Ok((encryptor.into_cipher(), prefix))
+}
+
 /// A header whose MAC verified, with the backup key it verified under.
 #[derive(Debug)]
 pub struct Unlocked {
@@ -217,6 +238,41 @@ impl Unlocked {
     ) -> Result<Decryptor<A>, OpenError> {
         let context = payload_context(app_context).map_err(|_| OpenError::ContextTooLong)?;
         Ok(Decryptor::new(self.backup_key.expose_secret(), &context, prefix)?)
+    }
+
+    /// Checks the payload's key commitment in `prefix` (its first 56 bytes)
+    /// and returns the cipher that opens chunk `k` of what follows, for a
+    /// chunk-by-chunk reader that keeps the final-chunk rule itself
+    /// (`ebak-stream`).
+    ///
+    /// # Errors
+    ///
+    /// The context is too long ([`OpenError::ContextTooLong`]), or the
+    /// commitment does not match (class Commitment).
+    pub fn payload_cipher<A: Aead>(
+        &self,
+        app_context: &[u8],
+        prefix: &[u8; PREFIX_SIZE],
+    ) -> Result<ChunkCipher<A>, OpenError> {
+        let context = payload_context(app_context).map_err(|_| OpenError::ContextTooLong)?;
+        Ok(cobblestone::check_prefix::<A>(self.backup_key.expose_secret(), &context, prefix)?)
+    }
+
+    /// Random access to a payload of `payload_len` bytes (spec 6.1): checks
+    /// the commitment in `prefix`, then opens any chunk by index.
+    ///
+    /// # Errors
+    ///
+    /// The context is too long, the commitment does not match, or no
+    /// payload has this length.
+    pub fn random_access<A: Aead>(
+        &self,
+        app_context: &[u8],
+        prefix: &[u8; PREFIX_SIZE],
+        payload_len: u64,
+    ) -> Result<RandomAccess<A>, OpenError> {
+        let context = payload_context(app_context).map_err(|_| OpenError::ContextTooLong)?;
+        Ok(RandomAccess::new(self.backup_key.expose_secret(), &context, prefix, payload_len)?)
     }
 
     /// A push-based opener for the payload bytes that follow the header.

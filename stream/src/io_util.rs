@@ -27,7 +27,7 @@ impl Filled {
 }
 
 /// Reads into `buf` until it is full, the input ends, or reading fails.
-pub(crate) fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> Filled {
+pub(crate) fn read_full(reader: &mut (impl Read + ?Sized), buf: &mut [u8]) -> Filled {
     let mut filled = 0usize;
     while let Some(rest) = buf.get_mut(filled..) {
         if rest.is_empty() {
@@ -55,7 +55,7 @@ fn claimed_too_much() -> io::Error {
 
 /// Reads into the buffers, in order, until all are full, the input ends, or
 /// reading fails.
-pub(crate) fn read_full_vectored(reader: &mut impl Read, mut bufs: &mut [IoSliceMut<'_>]) -> Filled {
+pub(crate) fn read_full_vectored(reader: &mut (impl Read + ?Sized), mut bufs: &mut [IoSliceMut<'_>]) -> Filled {
     let mut filled = 0usize;
     IoSliceMut::advance_slices(&mut bufs, 0);
     while !bufs.is_empty() {
@@ -75,7 +75,7 @@ pub(crate) fn read_full_vectored(reader: &mut impl Read, mut bufs: &mut [IoSlice
 
 /// Writes every byte of the buffers, in order (`Write::write_all` for
 /// scattered buffers).
-pub(crate) fn write_all_vectored(writer: &mut impl Write, mut bufs: &mut [IoSlice<'_>]) -> io::Result<()> {
+pub(crate) fn write_all_vectored(writer: &mut (impl Write + ?Sized), mut bufs: &mut [IoSlice<'_>]) -> io::Result<()> {
     IoSlice::advance_slices(&mut bufs, 0);
     while !bufs.is_empty() {
         match writer.write_vectored(bufs) {
@@ -87,6 +87,12 @@ pub(crate) fn write_all_vectored(writer: &mut impl Write, mut bufs: &mut [IoSlic
         }
     }
     Ok(())
+}
+
+/// Writes every byte of `buf` (`Write::write_all`, but a writer that
+/// claims more than it was given is an error, not a panic).
+pub(crate) fn write_all_or_fail(writer: &mut (impl Write + ?Sized), buf: &[u8]) -> io::Result<()> {
+    write_all_vectored(writer, &mut [IoSlice::new(buf)])
 }
 
 #[cfg(test)]

@@ -8,55 +8,78 @@
 //! reverse and writes only verified plaintext. Both take [`Options`]: how
 //! many threads, and a progress callback.
 //!
+//! The same engine is available as adapters, for callers that produce or
+//! consume the message themselves (an archiver, a compressor, another
+//! stream): [`SealWriter`] is a `Write` that seals what it is given and
+//! writes the chunks to an inner writer, [`OpenReader`] a `Read` and
+//! `BufRead` that releases the verified plaintext of an inner reader. Both
+//! are keyed by the core's [`ChunkCipher`](ebak_core::cobblestone::ChunkCipher),
+//! so that a caller who derived it (and wrote or checked the 56-byte
+//! prefix) never hands raw key bytes to this crate; both own their inner
+//! stream and their worker threads, so they are `Send + 'static` when it
+//! is. `seal` and `open` are these adapters driven from a reader to a
+//! writer.
+//!
 //! ## How the work is split
 //!
 //! Chunks are independent given their index (the core's
 //! [`ChunkCipher`](ebak_core::cobblestone::ChunkCipher) seals or opens
 //! chunk `k` alone), so the stream is cut into batches of
-//! [`BATCH_CHUNKS`] chunks. Each of `N` workers owns one batch buffer and
-//! loops: take the input lock and read the next batch, seal or open its
-//! chunks without any lock, then wait for its turn and write the batch in
-//! stream order. Reading and writing are serialized (they must be: a
-//! stream has one order), the AEAD work runs on all `N` threads.
+//! [`BATCH_CHUNKS`] chunks, laid out as the ciphertext is (each chunk's
+//! 16 KiB followed by room for its tag), and sealed or opened in place.
 //!
-//! - **Memory** is `N` batch buffers (about `N x 512 KiB`), whatever the
-//!   input's length: a worker reads a new batch only after writing its last.
-//! - **Bytes**: the chunk at stream position `k` gets index `k`, and the
-//!   final chunk is the one found at the end of the input, exactly as on
-//!   one thread; `threads = 1` runs the same code on the calling thread.
-//! - **Opening** writes a batch only after its chunks verified, in order,
+//! - **I/O on the caller's thread**: the ciphertext side moves a whole
+//!   batch per call (one `read` or `write` of about 525 KB); the plaintext
+//!   side copies in or out chunk by chunk, or not at all through
+//!   [`SealWriter::copy_from`] (the reader fills the batch) and
+//!   `BufRead` (the caller borrows the batch).
+//! - **AEAD on `N` workers** when `threads` is not 1: a filled batch goes
+//!   to whichever worker is free, and comes back in its own buffer; the
+//!   caller takes batches back strictly in stream order, so the bytes and
+//!   verdicts are the serial ones. `threads = 1` processes each batch on
+//!   the calling thread, with no thread or channel at all.
+//! - **Memory** is one batch buffer serial, `N + 2` parallel (about
+//!   `(N + 2) x 525 KB`), whatever the input's length, allocated once per
+//!   stream and reused (wiped when the stream is dropped).
+//! - **Opening** releases a batch only after its chunks verified, in order,
 //!   and stops at the first chunk that does not: the output holds exactly
 //!   the verified prefix, and the error (class and chunk index) is the one
-//!   the serial opener reports, since batches are written in order and the
-//!   first failing batch stops the stream.
+//!   the serial opener reports.
 //!
 //! ## Errors, and what is left behind
 //!
 //! On any error the caller must treat the output as garbage (the CLI writes
 //! into a temporary file and renames it only on success). What was written
 //! before an opening error is verified plaintext of the leading chunks,
-//! never more.
+//! never more. The adapters keep failing after their first failure, and
+//! say what it was through a [`FailureHandle`] and through the error inside
+//! every `io::Error` they return ([`find_error`]).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod batch;
 mod error;
 mod io_util;
+mod job;
 mod open;
 mod pipeline;
+mod reader;
 mod seal;
+mod writer;
 
-pub use error::{OpenError, SealError};
+pub use error::{Failure, FailureHandle, OpenError, SealError, find_error};
 pub use open::open;
+pub use reader::OpenReader;
 pub use seal::seal;
+pub use writer::SealWriter;
 
 use std::fmt;
 
 /// Chunks per batch: 32 chunks, 512 KiB of plaintext (about 525 KB
-/// encrypted). Large enough that the per-batch locking is noise next to
-/// the AEAD work, small enough that a batch stays in a core's L2 cache
-/// between reading, sealing and writing, and that `N` of them in flight
-/// stay within a few MiB.
+/// encrypted). Large enough that the per-batch hand-over to a worker and
+/// the per-batch system call are noise next to the AEAD work, small enough
+/// that a batch stays in a core's L2 cache between reading, sealing and
+/// writing, and that `N + 2` of them in flight stay within a few MiB.
 pub const BATCH_CHUNKS: usize = 32;
 
 /// The most worker threads used, whatever is asked (memory is one batch
@@ -69,7 +92,7 @@ pub struct Options<'a> {
     /// calling thread), at most [`MAX_THREADS`].
     pub threads: usize,
     /// Called with the plaintext bytes processed so far, after each batch
-    /// is written (from whichever worker wrote it, hence `Sync`).
+    /// is written (on the calling thread; `Sync` for compatibility).
     pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
 }
 
@@ -89,10 +112,32 @@ impl Options<'_> {
     /// The number of workers these options give on this machine.
     #[must_use]
     pub fn workers(&self) -> usize {
-        let asked = match self.threads {
-            0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
-            n => n,
-        };
-        asked.clamp(1, MAX_THREADS)
+        workers_for(self.threads)
+    }
+
+    /// The most batch buffers (about 525 KB each) a stream holds with these
+    /// options: one serial, `workers + 2` in parallel (one the caller fills
+    /// or drains, one per worker, one done and waiting its turn).
+    #[must_use]
+    pub fn batch_buffers(&self) -> usize {
+        buffers_for(self.workers())
     }
 }
+
+/// The batch buffers for `workers` workers.
+pub(crate) const fn buffers_for(workers: usize) -> usize {
+    if workers <= 1 { 1 } else { workers.saturating_add(2) }
+}
+
+/// The workers for a `threads` setting: 0 for one per available core,
+/// otherwise `threads`, at most [`MAX_THREADS`].
+pub(crate) fn workers_for(threads: usize) -> usize {
+    let asked = match threads {
+        0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+        n => n,
+    };
+    asked.clamp(1, MAX_THREADS)
+}
+
+/// An adapter's progress callback.
+pub(crate) type Progress = Box<dyn FnMut(u64) + Send>;

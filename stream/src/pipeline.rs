@@ -1,214 +1,247 @@
-//! The engine that seals and opens on `N` threads: every worker owns one
-//! batch buffer and loops read (under the input lock) → process (no lock)
-//! → write (under the output lock, in its turn). With one worker it is the
-//! serial loop, run on the calling thread.
+//! The engine under both adapters: batches are filled by the caller,
+//! processed (sealed or opened in place) on the calling thread or on `N`
+//! worker threads, and handed back to the caller strictly in the order they
+//! were submitted, each in the buffer it was filled in (no copy).
 //!
-//! Why it gives the serial result:
-//!
-//! - batch numbers are handed out under the input lock in the order the
-//!   bytes are read, so batch `s` holds stream chunks `32s..32s+31`;
-//! - batches are written strictly in batch-number order (a worker waits
-//!   for its turn), and the first batch whose write reports an error stops
-//!   the stream: no later batch is written, whatever its workers found;
-//! - a worker reads again only after writing, so at most `N` batches
-//!   exist, however long the input.
+//! - **Serial** (`N = 1`): one buffer; a submitted batch is processed on
+//!   the spot.
+//! - **Parallel**: `N + 2` buffers (one being filled or drained by the
+//!   caller, `N` being processed, one done and waiting its turn), so memory
+//!   is bounded whatever the stream's length. Workers are started with the
+//!   first batch that is not the last one (a message under one batch never
+//!   starts a thread), and are stopped and joined when the pipeline drops.
+//! - **Order**: batches get consecutive numbers when submitted; results
+//!   come back from the workers in any order and wait in a reorder window
+//!   of at most `N + 2` slots until every earlier batch was handed back.
+//! - **Allocation**: buffers are allocated once (lazily, up to the
+//!   capacity) and recycled; the channels are bounded arrays. Nothing is
+//!   allocated per batch in steady state.
 
 use crate::batch::Batch;
-use std::io::{self, Read, Write};
+use crate::job::Job;
+use std::collections::VecDeque;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
 
-/// What the pipeline does to a batch: sealing or opening.
-pub(crate) trait Job: Sync {
-    /// What processing a chunk can find wrong.
-    type Failure: Send;
-    /// The error the whole stream fails with.
-    type Error: Send + From<io::Error>;
-
-    /// Fills `batch` (already reset) from `reader`, and records whether the
-    /// input ended or failed in it.
-    fn read<R: Read>(&self, reader: &mut R, batch: &mut Batch<Self::Failure>);
-
-    /// Seals or opens the batch's chunks in place, in order, stopping at
-    /// the first failure.
-    fn process(&self, batch: &mut Batch<Self::Failure>);
-
-    /// Writes what the batch may release, and returns the plaintext bytes
-    /// it stands for, or the error that ends the stream here.
-    fn write<W: Write>(&self, writer: &mut W, batch: &mut Batch<Self::Failure>) -> Result<u64, Self::Error>;
-}
-
-struct Input<R> {
-    reader: R,
-    next_seq: u64,
-    ended: bool,
-}
-
-struct Output<W, E> {
-    writer: W,
-    /// The batch whose turn it is to be written.
-    next_seq: u64,
-    /// No batch is written any more: the stream ended, failed, or a worker
-    /// panicked.
-    stopped: bool,
-    /// The last batch was written: the stream is complete.
-    complete: bool,
-    error: Option<E>,
-    plaintext_bytes: u64,
-}
-
-struct Shared<'a, J: Job, R, W> {
-    job: &'a J,
-    progress: Option<&'a (dyn Fn(u64) + Sync)>,
-    input: Mutex<Input<R>>,
-    output: Mutex<Output<W, J::Error>>,
-    turn: Condvar,
-    /// Set with `output.stopped`, read without the lock by readers so that
-    /// they stop reading input nobody will write.
-    stop: AtomicBool,
-}
-
-/// Runs `job` over the whole input on `workers` threads (the calling thread
-/// is one of them) and flushes the writer. Returns the plaintext bytes.
-pub(crate) fn run<J: Job, R: Read + Send, W: Write + Send>(
-    job: &J,
+/// Serial, or the number of worker threads.
+pub(crate) struct Pipeline<J: Job> {
+    job: Arc<J>,
     workers: usize,
-    reader: R,
-    writer: W,
-    progress: Option<&(dyn Fn(u64) + Sync)>,
-) -> Result<u64, J::Error> {
-    let shared = Shared {
-        job,
-        progress,
-        input: Mutex::new(Input { reader, next_seq: 0, ended: false }),
-        output: Mutex::new(Output {
-            writer,
-            next_seq: 0,
-            stopped: false,
-            complete: false,
-            error: None,
-            plaintext_bytes: 0,
-        }),
-        turn: Condvar::new(),
-        stop: AtomicBool::new(false),
-    };
-    // The calling thread reads the first batch. If that is the whole input
-    // (a message under 512 KiB), it finishes alone: spawning threads would
-    // cost more than the work.
-    let mut first = Batch::new();
-    if let Some(seq) = shared.read_next(&mut first) {
-        if first.ends_input() || workers <= 1 {
-            shared.work(first, Some(seq));
-        } else {
-            std::thread::scope(|scope| {
-                for _ in 1..workers {
-                    scope.spawn(|| shared.work(Batch::new(), None));
-                }
-                shared.work(first, Some(seq));
-            });
+    pool: Option<Pool<J::Failure>>,
+    /// The most buffers that exist at once.
+    capacity: usize,
+    allocated: usize,
+    idle: Vec<Batch<J::Failure>>,
+    /// The number the next submitted batch gets.
+    next_seq: u64,
+    /// Batches submitted and not yet handed back, oldest first: `Some`
+    /// once processed. The front is batch `next_seq - window.len()`.
+    window: VecDeque<Option<Batch<J::Failure>>>,
+    /// A worker could not be reached: every later batch is processed on
+    /// the calling thread.
+    pool_broken: bool,
+}
+
+/// The worker threads, and the channels to and from them.
+struct Pool<F> {
+    jobs: Option<SyncSender<Batch<F>>>,
+    results: Receiver<Batch<F>>,
+    threads: Vec<JoinHandle<()>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl<F> Drop for Pool<F> {
+    fn drop(&mut self) {
+        // Queued batches come back unprocessed; closing the job channel
+        // ends every worker's loop.
+        self.stop.store(true, Ordering::Release);
+        self.jobs = None;
+        for t in self.threads.drain(..) {
+            // A worker never panics outside `catch_unwind`; if one did, its
+            // batch is lost and the stream has already failed.
+            let _ = t.join();
         }
     }
-    let output = shared.output.into_inner().unwrap_or_else(PoisonError::into_inner);
-    let Output { mut writer, complete, error, plaintext_bytes, .. } = output;
-    if let Some(e) = error {
-        return Err(e);
-    }
-    if !complete {
-        // Only a worker that panicked (and then the scope re-panics before
-        // this line) or a poisoned lock leaves the stream incomplete.
-        return Err(io::Error::other("a stream worker failed").into());
-    }
-    writer.flush()?;
-    Ok(plaintext_bytes)
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A poisoned lock means a worker panicked; the panic guard has already
-    // stopped the stream, and the state is still consistent enough to read
-    // that it stopped.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
+fn worker<J: Job>(
+    job: &J,
+    jobs: &Mutex<Receiver<Batch<J::Failure>>>,
+    results: &SyncSender<Batch<J::Failure>>,
+    stop: &AtomicBool,
+) {
+    loop {
+        let next = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        let Ok(mut batch) = next else { return };
+        if !stop.load(Ordering::Acquire) && catch_unwind(AssertUnwindSafe(|| job.process(&mut batch))).is_err() {
+            batch.panicked = true;
+        }
+        if results.send(batch).is_err() {
+            return;
+        }
+    }
 }
 
-impl<J: Job, R: Read, W: Write> Shared<'_, J, R, W> {
-    /// One worker's loop, starting with batch number `pending` if it
-    /// already read one into `batch`.
-    fn work(&self, mut batch: Batch<J::Failure>, mut pending: Option<u64>) {
-        let _guard = StopOnPanic { stop: &self.stop, output: &self.output, turn: &self.turn };
-        while let Some(seq) = pending.take().or_else(|| self.read_next(&mut batch)) {
-            self.job.process(&mut batch);
-            if !self.write_in_turn(seq, &mut batch) {
-                break;
+impl<F: Send + 'static> Pool<F> {
+    /// Starts `n` workers; `None` if not even one thread could start.
+    fn spawn<J: Job<Failure = F>>(job: &Arc<J>, n: usize, capacity: usize) -> Option<Self> {
+        let (jobs_tx, jobs_rx) = mpsc::sync_channel::<Batch<F>>(capacity);
+        let (results_tx, results_rx) = mpsc::sync_channel::<Batch<F>>(capacity);
+        let jobs_rx = Arc::new(Mutex::new(jobs_rx));
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut threads = Vec::with_capacity(n);
+        for i in 0..n {
+            let (job, jobs_rx, results_tx, stop) =
+                (Arc::clone(job), Arc::clone(&jobs_rx), results_tx.clone(), Arc::clone(&stop));
+            let spawned = std::thread::Builder::new()
+                .name(format!("ebak-stream-{i}"))
+                .spawn(move || worker(&*job, &jobs_rx, &results_tx, &stop));
+            match spawned {
+                Ok(t) => threads.push(t),
+                // Fewer workers than asked still give the same bytes.
+                Err(_) => break,
             }
         }
-    }
-
-    /// Reads the next batch; `None` when there is nothing more to do.
-    fn read_next(&self, batch: &mut Batch<J::Failure>) -> Option<u64> {
-        let mut input = lock(&self.input);
-        if input.ended || self.stop.load(Ordering::Acquire) {
+        if threads.is_empty() {
             return None;
         }
-        let seq = input.next_seq;
-        input.next_seq = seq.saturating_add(1);
-        batch.reset(seq);
-        self.job.read(&mut input.reader, batch);
-        if batch.ends_input() {
-            input.ended = true;
-        }
-        Some(seq)
-    }
-
-    /// Waits until batch `seq` is next, writes it; false if the stream
-    /// stopped (before or because of this batch).
-    fn write_in_turn(&self, seq: u64, batch: &mut Batch<J::Failure>) -> bool {
-        let mut output = lock(&self.output);
-        while output.next_seq != seq && !output.stopped {
-            output = self.turn.wait(output).unwrap_or_else(PoisonError::into_inner);
-        }
-        if output.stopped {
-            return false;
-        }
-        let out = &mut *output;
-        match self.job.write(&mut out.writer, batch) {
-            Ok(bytes) => {
-                out.plaintext_bytes = out.plaintext_bytes.saturating_add(bytes);
-                if let Some(progress) = self.progress {
-                    progress(out.plaintext_bytes);
-                }
-                if batch.ends_input() {
-                    out.complete = true;
-                    out.stopped = true;
-                }
-            }
-            Err(e) => {
-                out.error = Some(e);
-                out.stopped = true;
-                self.stop.store(true, Ordering::Release);
-            }
-        }
-        out.next_seq = seq.saturating_add(1);
-        let go_on = !out.stopped;
-        drop(output);
-        self.turn.notify_all();
-        go_on
+        Some(Self { jobs: Some(jobs_tx), results: results_rx, threads, stop })
     }
 }
 
-/// Stops the stream and wakes every waiting worker if this worker unwinds
-/// (a panicking reader, writer or progress callback), so that no one waits
-/// forever for a batch that will never be written.
-struct StopOnPanic<'a, W, E> {
-    stop: &'a AtomicBool,
-    output: &'a Mutex<Output<W, E>>,
-    turn: &'a Condvar,
-}
-
-impl<W, E> Drop for StopOnPanic<'_, W, E> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.stop.store(true, Ordering::Release);
-            lock(self.output).stopped = true;
-            self.turn.notify_all();
+impl<J: Job> Pipeline<J> {
+    /// A pipeline on `workers` threads (1: serial, on the calling thread).
+    pub(crate) fn new(job: J, workers: usize) -> Self {
+        let workers = workers.max(1);
+        let capacity = crate::buffers_for(workers);
+        Self {
+            job: Arc::new(job),
+            workers,
+            pool: None,
+            capacity,
+            allocated: 0,
+            idle: Vec::new(),
+            next_seq: 0,
+            window: VecDeque::with_capacity(capacity),
+            pool_broken: false,
         }
+    }
+
+    /// The number the next submitted batch gets.
+    #[cfg(test)]
+    pub(crate) fn start_at(&mut self, seq: u64) {
+        self.next_seq = seq;
+    }
+
+    /// An empty buffer, reset as the next batch of the stream (the one the
+    /// next [`Pipeline::submit`] numbers), if fewer than the capacity are in
+    /// use; otherwise the caller must take a batch back first.
+    pub(crate) fn take_buffer(&mut self) -> Option<Batch<J::Failure>> {
+        let mut batch = match self.idle.pop() {
+            Some(b) => b,
+            None if self.allocated < self.capacity => {
+                self.allocated = self.allocated.saturating_add(1);
+                Batch::new()
+            }
+            None => return None,
+        };
+        batch.reset(self.next_seq);
+        Some(batch)
+    }
+
+    /// Gives a buffer back once the caller is done with its batch.
+    pub(crate) fn recycle(&mut self, batch: Batch<J::Failure>) {
+        self.idle.push(batch);
+    }
+
+    /// Batches submitted and not yet handed back.
+    pub(crate) fn in_flight(&self) -> usize {
+        self.window.len()
+    }
+
+    /// Submits a filled batch (from [`Pipeline::take_buffer`], so its number
+    /// is the next one). `last`: no batch follows, so a pipeline that has
+    /// not started its workers yet processes it on the calling thread.
+    pub(crate) fn submit(&mut self, mut batch: Batch<J::Failure>, last: bool) {
+        self.next_seq = self.next_seq.saturating_add(1);
+        if self.workers > 1 && !self.pool_broken && (self.pool.is_some() || !last) {
+            if self.pool.is_none() {
+                self.pool = Pool::spawn(&self.job, self.workers, self.capacity);
+            }
+            if let Some(tx) = self.pool.as_ref().and_then(|p| p.jobs.as_ref()) {
+                match tx.send(batch) {
+                    Ok(()) => {
+                        self.window.push_back(None);
+                        return;
+                    }
+                    // Every worker is gone: the batch comes back, and this
+                    // and every later one is processed here.
+                    Err(mpsc::SendError(b)) => batch = b,
+                }
+            }
+            self.pool_broken = true;
+        }
+        self.job.process(&mut batch);
+        self.window.push_back(Some(batch));
+    }
+
+    /// Files a result from a worker in its slot of the window.
+    fn file(&mut self, batch: Batch<J::Failure>) {
+        let base = self.next_seq.saturating_sub(self.window.len() as u64);
+        let slot = batch.seq.checked_sub(base).and_then(|i| usize::try_from(i).ok());
+        if let Some(entry) = slot.and_then(|i| self.window.get_mut(i)) {
+            *entry = Some(batch);
+        }
+    }
+
+    /// The oldest batch submitted and not yet handed back, once processed
+    /// (blocking until it is); `None` if no batch is in flight.
+    pub(crate) fn next_done(&mut self) -> Option<Batch<J::Failure>> {
+        loop {
+            match self.window.front() {
+                None => return None,
+                Some(Some(_)) => return self.window.pop_front().flatten(),
+                Some(None) => {}
+            }
+            let received = self.pool.as_ref().map(|p| p.results.recv());
+            match received {
+                Some(Ok(batch)) => self.file(batch),
+                // No worker can answer any more (none survives a panic
+                // outside `catch_unwind`): the oldest batch is lost, and
+                // the stream fails on it.
+                Some(Err(_)) | None => return self.lost_batch(),
+            }
+        }
+    }
+
+    /// The oldest batch, if it is already processed (never blocks).
+    pub(crate) fn try_next_done(&mut self) -> Option<Batch<J::Failure>> {
+        loop {
+            match self.window.front() {
+                None => return None,
+                Some(Some(_)) => return self.window.pop_front().flatten(),
+                Some(None) => {}
+            }
+            let received = self.pool.as_ref().map(|p| p.results.try_recv());
+            match received {
+                Some(Ok(batch)) => self.file(batch),
+                Some(Err(TryRecvError::Empty)) => return None,
+                Some(Err(TryRecvError::Disconnected)) | None => return self.lost_batch(),
+            }
+        }
+    }
+
+    /// A stand-in for a batch a worker lost: marked as panicked, so that
+    /// the caller fails the stream on it.
+    fn lost_batch(&mut self) -> Option<Batch<J::Failure>> {
+        self.window.pop_front()?;
+        self.pool_broken = true;
+        let mut b = self.idle.pop().unwrap_or_else(Batch::new);
+        b.reset(self.next_seq.saturating_sub(self.window.len() as u64).saturating_sub(1));
+        b.panicked = true;
+        Some(b)
     }
 }

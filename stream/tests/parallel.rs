@@ -2,8 +2,9 @@
 //! is byte for byte the core's one-shot seal, and opening gives back the
 //! message, for lengths around every boundary (empty, a chunk, a batch,
 //! many batches) and through readers and writers that move a few bytes at
-//! a time. Memory stays bounded: the reader is never more than one batch
-//! per worker ahead of the writer.
+//! a time. Memory stays bounded: the reader is never more than the
+//! pipeline's batch buffers (one serial, workers + 2 parallel) ahead of
+//! the writer.
 #![allow(
     clippy::arithmetic_side_effects,
     clippy::indexing_slicing,
@@ -46,7 +47,7 @@ fn options(threads: usize) -> Options<'static> {
     Options { threads, progress: None }
 }
 
-fn check_backend<A: Aead>() {
+fn check_backend<A: Aead + 'static>() {
     for len in lengths() {
         let msg = message(len);
         let expected = cobblestone::seal::<A>(&KEY, &SALT, CONTEXT, &msg).unwrap();
@@ -158,16 +159,18 @@ impl Write for Bounded<'_> {
 }
 
 #[test]
-fn the_reader_is_never_more_than_one_batch_per_worker_ahead() {
+fn the_reader_is_never_more_than_the_batch_buffers_ahead() {
     let len = 40 * BATCH_CHUNKS * CHUNK + 5;
     let msg = message(len);
     let sealed = cobblestone::seal::<DefaultAead>(&KEY, &SALT, CONTEXT, &msg).unwrap();
     for threads in [1, 2, 4] {
-        // Opening: at most `threads` batches read and not yet written, plus
+        let buffers = options(threads).batch_buffers();
+        assert_eq!(buffers, if threads == 1 { 1 } else { threads + 2 });
+        // Opening: at most `buffers` batches read and not yet written, plus
         // the 56-byte prefix.
         let read = AtomicU64::new(0);
         let reader = Counting { inner: &sealed[..], counter: &read };
-        let ahead = (threads * BATCH_BYTES + 56) as u64;
+        let ahead = (buffers * BATCH_BYTES + 56) as u64;
         let mut w = Bounded { read: &read, written: 0, scale_num: 16_400, scale_den: 16_384, ahead, worst: 0 };
         ebak_stream::open::<DefaultAead>(&KEY, CONTEXT, reader, &mut w, &options(threads)).unwrap();
         assert_eq!(w.written, len as u64);
@@ -176,7 +179,7 @@ fn the_reader_is_never_more_than_one_batch_per_worker_ahead() {
         // Sealing: writes carry tags, reads do not.
         let read = AtomicU64::new(0);
         let reader = Counting { inner: &msg[..], counter: &read };
-        let ahead = (threads * BATCH_CHUNKS * CHUNK) as u64;
+        let ahead = (buffers * BATCH_CHUNKS * CHUNK) as u64;
         let mut w = Bounded { read: &read, written: 0, scale_num: 16_384, scale_den: 16_400, ahead, worst: 0 };
         ebak_stream::seal::<DefaultAead>(&KEY, &SALT, CONTEXT, reader, &mut w, &options(threads)).unwrap();
         assert_eq!(w.written, sealed.len() as u64);

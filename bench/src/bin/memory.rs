@@ -39,7 +39,7 @@ fn status_kib(field: &str) -> u64 {
         .expect("field in /proc/self/status")
 }
 
-fn run<A: Aead>(op: &str, bytes: u64, threads: usize) -> u64 {
+fn run<A: Aead + 'static>(op: &str, bytes: u64, threads: usize) -> u64 {
     let opts = Options { threads, progress: None };
     match op {
         "seal" => {

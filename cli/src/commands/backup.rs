@@ -1,17 +1,17 @@
 //! `ebak backup`.
 
-use super::{Global, KEY_WARNING, NewFile, Target, Watched, is_stdio, new_key, password_slot};
-use crate::archive::{self, Compression, Counter};
-use crate::container;
-use crate::error::CliError;
+use crate::error::{CliError, Context, from_lib};
+use crate::global::Global;
 use crate::progress::Progress;
-use crate::secrets::{self, Sources};
-use ebak_core::file;
-use ebak_core::header::Slot;
-use ebak_core::recovery_key;
-use std::io::{self, Write};
+use crate::secrets::Sources;
+use crate::secrets::{KeyFlags, new_backup_secrets, show_new_key};
+use crate::target::{Target, is_stdio};
+use ebak::content::Compression;
+use ebak::content::archive::{self, ArchiveOptions, Counter, Skip};
+use ebak::store::Permissions;
+use ebak::{BackupWriter, StreamOptions};
+use std::io;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// `ebak backup`.
 #[derive(Debug)]
@@ -32,107 +32,61 @@ pub struct BackupArgs {
     pub force: bool,
 }
 
+const FLAGS: KeyFlags = KeyFlags {
+    key_flags: "--key or --key-file",
+    key_sources: "--key, --key-file or EBAK_KEY",
+    what: "this backup",
+    a_key: "a key",
+    prompt_if_none: true,
+};
+
 /// `ebak backup`.
 pub fn backup(args: &BackupArgs, global: Global) -> Result<(), CliError> {
+    let cx = Context::new(&args.output);
     // A context the format cannot hold is refused before any prompt.
-    container::payload_context(args.context.as_bytes())?;
+    ebak_core::file::payload_context(args.context.as_bytes())
+        .map_err(|e| CliError::usage(format!("--context: {e}")))?;
     let from_stdin = args.paths.iter().any(|p| is_stdio(p));
     if from_stdin && args.paths.len() > 1 {
         return Err(CliError::usage("`-` (standard input) must be the only thing backed up"));
     }
     if !from_stdin {
-        let mut names = std::collections::BTreeSet::new();
-        for p in &args.paths {
-            let name = archive::archive_name(p)?;
-            if !names.insert(name.clone()) {
-                return Err(CliError::usage(format!("two paths would both be stored as {}", name.display())));
-            }
-        }
-    }
-    if args.new_key && (args.sources.key || args.sources.key_file.is_some()) {
-        return Err(CliError::usage("--new-key makes a new key; it cannot be combined with --key or --key-file"));
+        archive::archive_names(&args.paths).map_err(|e| from_lib(e, cx))?;
     }
     // Refuse an existing output before asking for anything.
     Target::check(&args.output, args.force)?;
-    let given_key = if args.new_key { None } else { args.sources.key()? };
-    let mut password = args.sources.password(true)?;
-    if given_key.is_none() && password.is_none() && !args.new_key && secrets::interactive() {
-        // Nothing given, on a terminal: ask for a new password (twice).
-        password = Some(secrets::prompt_password(true, "Password", secrets::ENV_PASSWORD, "--password-file")?);
-    }
-    if password.as_ref().is_some_and(|p| p.is_empty()) {
-        return Err(CliError::usage("the password is empty"));
-    }
-    if given_key.is_none() && password.is_none() && !args.new_key {
-        return Err(CliError::usage(format!(
-            "nothing would open this backup: give a password (--password, --password-file or {}), a key (--key, --key-file or {}), or --new-key",
-            secrets::ENV_PASSWORD,
-            secrets::ENV_KEY
-        )));
-    }
-    let show_key = given_key.is_none() && args.new_key;
-    let key = match given_key {
-        Some(k) => k,
-        None => new_key()?,
-    };
-    let mut slots = Vec::new();
-    if let Some(p) = &password {
-        slots.push(Slot::Password(password_slot(&key, p)?));
-    }
-    let header = file::new_header(&key, slots).map_err(|e| CliError::usage(format!("cannot make the header: {e}")))?;
+    let (key, header, show_key) = new_backup_secrets(&args.sources, args.new_key, FLAGS)?;
 
     let compression = if args.no_compress { Compression::None } else { Compression::Zstd };
     let total = if from_stdin { None } else { Some(archive::total_size(&args.paths)) };
     let bar = Progress::new(total, global.quiet, "backup");
     let counter = Counter::default();
-    let progress = |_: u64| bar.set(counter.get());
-    let options = ebak_stream::Options { threads: global.threads, progress: Some(&progress) };
+    let progress = {
+        let (bar, counter) = (bar.clone(), counter.clone());
+        move |_: u64| bar.set(counter.get())
+    };
+    let options = StreamOptions { threads: global.threads, progress: Some(Box::new(progress)) };
 
-    let mut target = Target::create(&args.output, args.force, NewFile::Private)?;
+    let mut target = Target::create(&args.output, args.force, Permissions::Private)?;
     // The backup never archives itself (the file being written, or the one
     // it replaces, when it lies inside a tree being backed up).
-    let skip = archive::Skip::new([target.temp_path(), Some(args.output.as_path())].into_iter().flatten());
-    {
-        let mut out = target.writer();
-        out.write_all(&header.to_bytes()).map_err(|e| CliError::io_plain("cannot write the backup", &e))?;
-        let (reader, writer) = crate::chan::pipe();
-        let sealer_gone = AtomicBool::new(false);
-        let writer = Watched { inner: writer, failed: &sealer_gone };
-        let (sealed, produced) = std::thread::scope(|s| {
-            let producer = s.spawn(|| {
-                if from_stdin {
-                    archive::write_stream(io::stdin().lock(), writer, compression, &counter)
-                } else {
-                    archive::write_archive(&args.paths, writer, compression, &counter, &skip)
-                }
-            });
-            let sealed = container::seal_payload(&key, args.context.as_bytes(), reader, &mut out, &options);
-            (sealed, producer.join())
-        });
-        bar.finish();
-        let produced = produced.unwrap_or_else(|_| {
-            Err(CliError::io_plain("backup failed", &io::Error::other("archiver thread panicked")))
-        });
-        match (produced, sealed) {
-            // Writing the backup failed: the archiver then only saw its
-            // pipe close.
-            (Err(_), Err(e)) if sealer_gone.load(Ordering::Relaxed) => return Err(e),
-            // Reading the files failed: the sealer then only saw a short
-            // stream.
-            (Err(e), _) | (Ok(()), Err(e)) => return Err(e),
-            (Ok(()), Ok(_)) => {}
-        }
-        out.flush().map_err(|e| CliError::io_plain("cannot write the backup", &e))?;
-    }
+    let skip = Skip::new([target.staging_path(), Some(args.output.as_path())].into_iter().flatten());
+    let written = (|| {
+        let writer = BackupWriter::new(target.writer(), &header, &key, args.context.as_bytes(), options)?;
+        let writer = if from_stdin {
+            archive::write_stream(io::stdin().lock(), writer, compression, Some(&counter))?
+        } else {
+            let warn = |w: &archive::Warning| eprintln!("ebak: {w}");
+            let options = ArchiveOptions { compression, counter: Some(&counter), skip, on_warning: Some(&warn) };
+            archive::write_tree(&args.paths, writer, &options)?
+        };
+        writer.finish()
+    })();
+    bar.finish();
+    written.map_err(|e| from_lib(e, cx))?;
     target.commit_then(|| {
         if show_key {
-            let text = recovery_key::format(&key);
-            if is_stdio(&args.output) {
-                eprintln!("{}", text.as_str());
-            } else {
-                println!("{}", text.as_str());
-            }
-            eprintln!("{KEY_WARNING}");
+            show_new_key(&key, is_stdio(&args.output));
         }
     })?;
     if !global.quiet && !is_stdio(&args.output) {

@@ -1,8 +1,8 @@
 //! `ebak inspect`.
 
-use super::is_stdio;
-use crate::container;
-use crate::error::CliError;
+use crate::error::{CliError, Context, from_lib};
+use crate::target::is_stdio;
+use ebak::Locked;
 use ebak_core::chunk;
 use ebak_core::header::Slot;
 use ebak_core::slot::SLOT_TYPE_VAULT;
@@ -19,11 +19,12 @@ pub fn inspect(file: &Path, json: bool) -> Result<(), CliError> {
     };
     // A WhatsApp crypt15 file is described by the whatsapp module.
     let Some(input) = crate::whatsapp::inspect_if_crypt15(file, input, json)? else { return Ok(()) };
-    let mut read = container::read_header(file, input)?;
+    let read = Locked::read(input).map_err(|e| from_lib(e, Context::new(file)))?;
+    let (header, header_len) = (read.header().clone(), read.header_len());
     let payload_len =
-        io::copy(&mut read.payload, &mut io::sink()).map_err(|e| CliError::io(file, "cannot read", &e))?;
+        io::copy(&mut read.into_payload(), &mut io::sink()).map_err(|e| CliError::io(file, "cannot read", &e))?;
     let layout = chunk::layout(payload_len).ok();
-    let header = &read.header;
+    let header = &header;
     if json {
         let slots: Vec<serde_json::Value> = header
             .slots()
@@ -42,7 +43,7 @@ pub fn inspect(file: &Path, json: bool) -> Result<(), CliError> {
             .collect();
         let value = serde_json::json!({
             "format": "ebak", "version": 1,
-            "headerLength": read.header_len, "slots": slots,
+            "headerLength": header_len, "slots": slots,
             "payloadLength": payload_len,
             "chunkCount": layout.map(|l| l.chunk_count),
             "plaintextLength": layout.map(|l| l.message_len),
@@ -54,7 +55,7 @@ pub fn inspect(file: &Path, json: bool) -> Result<(), CliError> {
     println!("{}: ebak backup, format version 1", file.display());
     println!(
         "header: {} bytes, {} key slot{}",
-        read.header_len,
+        header_len,
         header.slots().len(),
         if header.slots().len() == 1 { "" } else { "s" }
     );

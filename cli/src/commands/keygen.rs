@@ -1,7 +1,8 @@
 //! `ebak keygen`.
 
-use super::{KEY_WARNING, new_key};
 use crate::error::CliError;
+use crate::global::KEY_WARNING;
+use crate::secrets::new_key;
 use ebak_core::recovery_key;
 
 /// `ebak keygen`.

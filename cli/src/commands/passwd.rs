@@ -1,27 +1,14 @@
 //! `ebak passwd`.
 
-use super::{Global, Target, is_stdio, password_slot};
-use crate::container;
-use crate::error::CliError;
+use super::open_input;
+use crate::error::{CliError, from_lib};
+use crate::global::Global;
+use crate::secrets::password_slot;
 use crate::secrets::{self, Sources};
+use crate::target::{Target, is_stdio};
 use ebak_core::file;
 use ebak_core::header::{Header, Slot};
-use std::fs;
-use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
-
-/// Copies the payload of `read` after `header`'s bytes into a new file
-/// beside `file`, and renames it over `file`.
-fn rewrite_with_header(file: &Path, new_header: &Header, payload: &mut impl Read) -> Result<(), CliError> {
-    let mut target = Target::rewrite(file)?;
-    {
-        let mut out = target.writer();
-        out.write_all(&new_header.to_bytes()).map_err(|e| CliError::io(file, "cannot write", &e))?;
-        io::copy(payload, &mut out).map_err(|e| CliError::io(file, "cannot copy the payload of", &e))?;
-        out.flush().map_err(|e| CliError::io(file, "cannot write", &e))?;
-    }
-    target.commit()
-}
+use std::path::PathBuf;
 
 /// What `passwd` does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,11 +45,7 @@ pub fn passwd(args: &PasswdArgs, global: Global) -> Result<(), CliError> {
     if is_stdio(&args.file) {
         return Err(CliError::usage("passwd rewrites a file in place; it cannot work on standard input"));
     }
-    let input = fs::File::open(&args.file).map_err(|e| CliError::io(&args.file, "cannot open", &e))?;
-    let mut read = container::read_header(&args.file, input)?;
-    let secret = args.sources.unlock()?;
-    let by_key = secret.is_key();
-    let unlocked = container::unlock(&args.file, &read.header, &secret, read.header_len)?;
+    let (input, unlocked, cx) = open_input(&args.file, &args.sources)?;
     let slots = password_slots(unlocked.header());
     let chosen = match args.slot {
         Some(i) if slots.contains(&i) => Some(i),
@@ -97,7 +80,7 @@ pub fn passwd(args: &PasswdArgs, global: Global) -> Result<(), CliError> {
             let index = chosen.or(if slots.len() == 1 { slots.first().copied() } else { None }).ok_or_else(|| {
                 CliError::usage("say which password to remove: open with it, or give --slot N (see `ebak inspect`)")
             })?;
-            if slots.len() == 1 && !by_key {
+            if slots.len() == 1 && !cx.by_key {
                 return Err(CliError::usage(
                     "this is the only password: without it only the 64-digit key opens the file. Prove you have the key (open with --key) to remove it",
                 ));
@@ -105,7 +88,9 @@ pub fn passwd(args: &PasswdArgs, global: Global) -> Result<(), CliError> {
             (unlocked.removing(index).map_err(bad)?, "removed the password")
         }
     };
-    rewrite_with_header(&args.file, &new_header, &mut read.payload)?;
+    let mut target = Target::rewrite(&args.file)?;
+    ebak::seal::replace_header(input, &new_header, target.writer()).map_err(|e| from_lib(e, cx))?;
+    target.commit()?;
     if !global.quiet {
         eprintln!("ebak: {what} of {}; the payload is unchanged", args.file.display());
     }

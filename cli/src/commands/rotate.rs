@@ -1,16 +1,14 @@
 //! `ebak rotate`.
 
-use super::{Global, KEY_WARNING, Target, Watched, is_stdio, new_key, open_input, password_slot, plaintext_len};
-use crate::container;
-use crate::error::CliError;
+use super::{open_input, plaintext_len, with_progress};
+use crate::error::{CliError, from_lib};
+use crate::global::Global;
 use crate::progress::Progress;
 use crate::secrets::{self, Sources};
-use ebak_core::file;
+use crate::secrets::{new_key, password_slot, show_new_key};
+use crate::target::{Target, is_stdio};
 use ebak_core::header::Slot;
-use ebak_core::recovery_key;
-use std::io::{self, Write};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// `ebak rotate`.
 #[derive(Debug)]
@@ -31,7 +29,8 @@ pub struct RotateArgs {
 
 /// `ebak rotate`: a new backup key and a re-encrypted payload.
 pub fn rotate(args: &RotateArgs, global: Global) -> Result<(), CliError> {
-    container::payload_context(args.context.as_bytes())?;
+    ebak_core::file::payload_context(args.context.as_bytes())
+        .map_err(|e| CliError::usage(format!("--context: {e}")))?;
     if is_stdio(&args.file) {
         return Err(CliError::usage("rotate rewrites a file in place; it cannot work on standard input"));
     }
@@ -40,58 +39,32 @@ pub fn rotate(args: &RotateArgs, global: Global) -> Result<(), CliError> {
             "with --no-password, --new-key is needed: otherwise nothing would open the new file",
         ));
     }
-    let (read, unlocked) = open_input(&args.file, &args.sources)?;
+    let (input, unlocked, cx) = open_input(&args.file, &args.sources)?;
     let dropped = unlocked.header().slots().iter().filter(|s| !matches!(s, Slot::Password(_))).count();
     let new_password =
         if args.no_password { None } else { Some(secrets::new_password(args.new_password_file.as_deref())?) };
     let key = new_key()?;
     let mut slots = Vec::new();
     if let Some(p) = &new_password {
-        slots.push(Slot::Password(password_slot(&key, p)?));
+        slots.push(password_slot(&key, p)?.into());
     }
-    let header = file::new_header(&key, slots).map_err(|e| CliError::usage(format!("cannot make the header: {e}")))?;
+    let header = ebak::new_header(&key, slots).map_err(|e| from_lib(e, cx))?;
     let mut target = Target::rewrite(&args.file)?;
-    {
-        let mut out = target.writer();
-        out.write_all(&header.to_bytes()).map_err(|e| CliError::io_plain("cannot write", &e))?;
-        let bar = Progress::new(plaintext_len(&args.file, read.header_len), global.quiet, "rotate");
-        let progress = |n: u64| bar.set(n);
-        let options = ebak_stream::Options { threads: global.threads, progress: Some(&progress) };
-        let quiet = ebak_stream::Options { threads: global.threads, progress: None };
-        let (reader, writer) = crate::chan::pipe();
-        let header_len = read.header_len;
-        let sealer_gone = AtomicBool::new(false);
-        let writer = Watched { inner: writer, failed: &sealer_gone };
-        let (opened, sealed) = std::thread::scope(|s| {
-            let opener = s.spawn(|| {
-                container::open_payload(
-                    &args.file,
-                    &unlocked,
-                    args.context.as_bytes(),
-                    read.payload,
-                    writer,
-                    header_len,
-                    &options,
-                )
-            });
-            let sealed = container::seal_payload(&key, args.context.as_bytes(), reader, &mut out, &quiet);
-            (opener.join(), sealed)
-        });
-        bar.finish();
-        let opened = opened
-            .unwrap_or_else(|_| Err(CliError::io_plain("rotate failed", &io::Error::other("worker thread panicked"))));
-        match (opened, sealed) {
-            // Writing the new file failed: the opener only saw the pipe close.
-            (Err(_), Err(e)) if sealer_gone.load(Ordering::Relaxed) => return Err(e),
-            (Err(e), _) | (Ok(_), Err(e)) => return Err(e),
-            (Ok(_), Ok(_)) => {}
-        }
-        out.flush().map_err(|e| CliError::io_plain("cannot write", &e))?;
-    }
+    let bar = Progress::new(plaintext_len(&args.file, input.header_len()), global.quiet, "rotate");
+    let rotated = ebak::seal::rotate(
+        input,
+        &unlocked,
+        args.context.as_bytes(),
+        &key,
+        &header,
+        target.writer(),
+        with_progress(global, &bar),
+    );
+    bar.finish();
+    rotated.map_err(|e| from_lib(e, cx))?;
     target.commit_then(|| {
         if args.new_key {
-            println!("{}", recovery_key::format(&key).as_str());
-            eprintln!("{KEY_WARNING}");
+            show_new_key(&key, false);
         }
     })?;
     if !global.quiet {

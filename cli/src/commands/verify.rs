@@ -1,11 +1,12 @@
 //! `ebak verify`.
 
-use super::{Consumer, Global, drain, open_input, pipe_plaintext};
-use crate::archive::{self, Compression, Kind};
-use crate::container;
-use crate::error::CliError;
+use super::{open_input, plaintext_len, with_progress};
+use crate::error::{CliError, from_lib};
+use crate::global::Global;
+use crate::progress::Progress;
 use crate::secrets::Sources;
-use std::io;
+use ebak::content::Compression;
+use ebak::restore::{self, Summary};
 use std::path::PathBuf;
 
 /// `ebak verify`.
@@ -22,36 +23,23 @@ pub struct VerifyArgs {
 /// `ebak verify`: authenticates everything and decodes the content, writes
 /// nothing.
 pub fn verify(args: &VerifyArgs, global: Global) -> Result<(), CliError> {
-    container::payload_context(args.context.as_bytes())?;
-    let (read, unlocked) = open_input(&args.file, &args.sources)?;
-    let consume: Consumer<'_> = Box::new(|mut reader| {
-        let werr = |e: io::Error| CliError::damaged(format!("the content inside the backup is malformed: {e}"));
-        let (content, head) = archive::read_content_header(&mut reader).map_err(werr)?;
-        let Some(content) = content else {
-            let rest = io::copy(&mut reader, &mut io::sink()).map_err(werr)?;
-            let n = rest.saturating_add(u64::try_from(head.len()).unwrap_or(0));
-            return Ok(format!("{n} bytes of payload (not made by the ebak tool: not decoded)"));
-        };
-        let mut decoded = archive::decoder(&mut reader, content.compression).map_err(werr)?;
-        let what = match content.kind {
-            Kind::Tar => {
-                let entries = archive::walk(&mut decoded)?;
-                drain(&mut decoded)?;
-                format!("a tar archive of {entries} entries")
-            }
-            Kind::Stream => {
-                let n = io::copy(&mut decoded, &mut io::sink()).map_err(werr)?;
-                format!("a stream of {n} bytes")
-            }
-        };
-        drop(decoded);
-        drain(reader)?;
-        let compressed = if content.compression == Compression::Zstd { ", zstd-compressed" } else { "" };
-        Ok(format!("{what}{compressed}"))
-    });
-    let summary = pipe_plaintext(&args.file, read, &unlocked, &args.context, global, "verify", consume)?;
+    ebak_core::file::payload_context(args.context.as_bytes())
+        .map_err(|e| CliError::usage(format!("--context: {e}")))?;
+    let (input, unlocked, cx) = open_input(&args.file, &args.sources)?;
+    let bar = Progress::new(plaintext_len(&args.file, input.header_len()), global.quiet, "verify");
+    let verified =
+        input.open(&unlocked, args.context.as_bytes(), with_progress(global, &bar)).and_then(restore::verify);
+    bar.finish();
+    let summary = verified.map_err(|e| from_lib(e, cx))?;
+    let zstd = |c: Compression| if c == Compression::Zstd { ", zstd-compressed" } else { "" };
+    let holds = match summary {
+        Summary::Tree { entries, compression } => format!("a tar archive of {entries} entries{}", zstd(compression)),
+        Summary::Stream { bytes, compression } => format!("a stream of {bytes} bytes{}", zstd(compression)),
+        Summary::Raw { bytes } => format!("{bytes} bytes of payload (not made by the ebak tool: not decoded)"),
+        _ => String::from("content of a newer kind"),
+    };
     if !global.quiet {
-        println!("{}: OK: every chunk authenticated; it holds {summary}", args.file.display());
+        println!("{}: OK: every chunk authenticated; it holds {holds}", args.file.display());
     }
     Ok(())
 }

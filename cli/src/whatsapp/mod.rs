@@ -9,21 +9,17 @@
 //! tag (and the MD5, when the file has one) verified; on any failure the
 //! temporary file is removed and nothing is left behind.
 
-use crate::archive::{self, Compression, Counter};
-use crate::commands::Global;
-use crate::commands::target::Target;
-use crate::container::{self, Backend};
-use crate::error::{CliError, Exit};
+use crate::error::{CliError, Context, Exit, from_lib};
+use crate::global::Global;
 use crate::progress::Progress;
-use crate::secrets::{self, Sources};
-use ebak_core::header::Slot;
-use ebak_core::kdf::KdfParams;
-use ebak_core::slot::PasswordSlot;
-use ebak_core::{BackupKey, file, recovery_key};
+use crate::secrets::{KeyFlags, Sources, new_backup_secrets, show_new_key};
+use crate::target::{Target, is_stdio};
+use ebak::content::Compression;
+use ebak::{BackupWriter, StreamOptions};
 use ebak_crypt15::decrypt::Md5Check;
 use ebak_crypt15::{ContentKind, DecryptError, HeaderError, ImportError, Layout, Report};
 use std::fs;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, BufWriter, Read};
 use std::path::{Path, PathBuf};
 
 /// The WhatsApp 64-digit key variable (kept apart from `EBAK_KEY`, the ebak
@@ -35,8 +31,6 @@ mod key;
 
 pub use inspect::inspect_if_crypt15;
 use key::wa_key;
-
-const STDIO: &str = "-";
 
 /// `ebak import-whatsapp`'s arguments. `Debug` leaves the key out.
 #[derive(clap::Args)]
@@ -92,10 +86,6 @@ impl std::fmt::Debug for ImportArgs {
             .field("force", &self.force)
             .finish_non_exhaustive()
     }
-}
-
-fn is_stdio(p: &Path) -> bool {
-    p.as_os_str() == STDIO
 }
 
 /// The message and exit code for an import failure.
@@ -259,16 +249,18 @@ fn print_zip_listing(path: &Path) {
 /// How many ZIP entries the summary names.
 const LISTED_ENTRIES: usize = 20;
 
-fn new_backup_key() -> Result<BackupKey, CliError> {
-    BackupKey::generate(&mut getrandom::SysRng).map_err(|_| {
-        CliError::io_plain("cannot make a key", &io::Error::other("the system random number generator failed"))
-    })
-}
+const FLAGS: KeyFlags = KeyFlags {
+    key_flags: "--ebak-key or --ebak-key-file",
+    key_sources: "--ebak-key, --ebak-key-file or EBAK_KEY",
+    what: "the new ebak backup",
+    a_key: "an ebak key",
+    prompt_if_none: false,
+};
 
-/// `ebak import-whatsapp --to-ebak`: three stages joined by pipes, none of
-/// them on disk: crypt15 decryption, the CLI's content encoding (a single
-/// stream, zstd), Cobblestone sealing into a temporary file that is renamed
-/// only once the crypt15 file verified.
+/// `ebak import-whatsapp --to-ebak`: crypt15 decryption, the content
+/// encoding (a single stream, zstd) and Cobblestone sealing in one pass,
+/// the plaintext never on disk, into a file staged beside the target and
+/// renamed only once the crypt15 file verified.
 fn import_to_ebak(args: &ImportArgs, out_path: &Path, global: Global) -> Result<(), CliError> {
     if is_stdio(out_path) {
         return Err(CliError::usage("--to-ebak needs a file (it is renamed into place once everything verified)"));
@@ -280,6 +272,7 @@ fn import_to_ebak(args: &ImportArgs, out_path: &Path, global: Global) -> Result<
         key_file: args.ebak_key_file.clone(),
     };
     if args.new_key && (args.ebak_key || args.ebak_key_file.is_some()) {
+        // Refused before the input is read or a key asked for.
         return Err(CliError::usage(
             "--new-key makes a new key; it cannot be combined with --ebak-key or --ebak-key-file",
         ));
@@ -288,77 +281,36 @@ fn import_to_ebak(args: &ImportArgs, out_path: &Path, global: Global) -> Result<
     let (input, len) = open_input(&args.file)?;
     let root = wa_key(args)?;
     // The new backup's secrets, as `ebak backup` takes them.
-    let given_key = if args.new_key { None } else { sources.key()? };
-    let password = sources.password(true)?;
-    if password.as_ref().is_some_and(|p| p.is_empty()) {
-        return Err(CliError::usage("the password is empty"));
-    }
-    if given_key.is_none() && password.is_none() && !args.new_key {
-        return Err(CliError::usage(format!(
-            "nothing would open the new ebak backup: give a password (--password, --password-file or {}), an ebak key (--ebak-key, --ebak-key-file or {}), or --new-key",
-            secrets::ENV_PASSWORD,
-            secrets::ENV_KEY
-        )));
-    }
-    let show_key = given_key.is_none() && args.new_key;
-    let key = match given_key {
-        Some(k) => k,
-        None => new_backup_key()?,
-    };
-    let mut slots = Vec::new();
-    if let Some(p) = &password {
-        let slot = PasswordSlot::create_with_rng::<Backend, _>(&key, p, KdfParams::DEFAULT, &mut getrandom::SysRng)
-            .map_err(|e| CliError::usage(format!("cannot protect with this password: {e}")))?;
-        slots.push(Slot::Password(slot));
-    }
-    let header = file::new_header(&key, slots).map_err(|e| CliError::usage(format!("cannot make the header: {e}")))?;
+    let (key, header, show_key) = new_backup_secrets(&sources, args.new_key, FLAGS)?;
     let context = args.context.clone().unwrap_or_default();
     let compression = if args.no_compress { Compression::None } else { Compression::Zstd };
+    let cx = Context::new(out_path);
     let mut target = Target::staged(out_path, args.force)?;
 
     let bar = Progress::new(len, global.quiet, "import");
-    let options = ebak_stream::Options { threads: global.threads, progress: None };
-    let counter = Counter::default();
-    let (imported, encoded, sealed) = {
-        let mut out = target.writer();
-        out.write_all(&header.to_bytes()).map_err(|e| CliError::io(out_path, "cannot write", &e))?;
-        let (plain_r, plain_w) = crate::chan::pipe();
-        let (content_r, content_w) = crate::chan::pipe();
-        let bar = &bar;
-        let root = &root;
-        let (imported, encoded, sealed) = std::thread::scope(|s| {
-            let importer = s.spawn(move || {
-                let input = BufReader::new(Counting { inner: input, read: 0, bar });
-                ebak_crypt15::decrypt(root, input, BufWriter::new(plain_w))
-            });
-            let encoder = s.spawn(|| archive::write_stream(plain_r, content_w, compression, &counter));
-            let sealed = container::seal_payload(&key, context.as_bytes(), content_r, &mut out, &options)
-                .and_then(|n| out.flush().map(|()| n).map_err(|e| CliError::io(out_path, "cannot write", &e)));
-            (importer.join(), encoder.join(), sealed)
-        });
-        (imported, encoded, sealed)
-    };
+    let options = StreamOptions { threads: global.threads, progress: None };
+    let sealed = (|| {
+        let writer = BackupWriter::new(target.writer(), &header, &key, context.as_bytes(), options)
+            .map_err(|e| from_lib(e, cx))?;
+        let body = ebak::content::encoder(
+            writer,
+            ebak::content::ContentHeader { kind: ebak::content::Kind::Stream, compression },
+        )
+        .map_err(|e| CliError::io(out_path, "cannot write", &e))?;
+        let input = BufReader::new(Counting { inner: input, read: 0, bar: &bar });
+        let mut body = BufWriter::new(body);
+        let report =
+            ebak_crypt15::decrypt(&root, input, &mut body).map_err(|e| import_error(&args.file, out_path, e))?;
+        let body = body.into_inner().map_err(|e| CliError::io(out_path, "cannot write", e.error()))?;
+        let writer = body.finish().map_err(|e| CliError::io(out_path, "cannot write", &e))?;
+        writer.finish().map_err(|e| from_lib(e, cx))?;
+        Ok(report)
+    })();
     bar.finish();
-    let panicked = || CliError::io_plain("import failed", &io::Error::other("a worker thread panicked"));
-    let imported = imported.map_err(|_| panicked())?;
-    let encoded = encoded.map_err(|_| panicked())?;
-    // The failure that counts: the crypt15 verdict, unless it only saw a
-    // closed pipe (then the sealer's or the encoder's error is the cause).
-    let report = match imported {
-        Ok(r) => r,
-        Err(ImportError::Write(_)) if sealed.is_err() || encoded.is_err() => {
-            sealed?;
-            encoded?;
-            return Err(panicked());
-        }
-        Err(e) => return Err(import_error(&args.file, out_path, e)),
-    };
-    encoded?;
-    sealed?;
+    let report = sealed?;
     target.commit_then(|| {
         if show_key {
-            println!("{}", recovery_key::format(&key).as_str());
-            eprintln!("{}", crate::commands::KEY_WARNING);
+            show_new_key(&key, false);
         }
     })?;
     if !global.quiet {

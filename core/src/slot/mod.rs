@@ -179,6 +179,12 @@ pub(crate) fn read_slot(r: &mut Reader<'_>) -> Result<Slot, HeaderError> {
     }
 }
 
+impl From<PasswordSlot> for Slot {
+    fn from(slot: PasswordSlot) -> Self {
+        Self::Password(slot)
+    }
+}
+
 /// The slot framing as a [`Codec`]: what a header is made of.
 #[hax_lib::attributes]
 impl Codec for Slot {

@@ -6,11 +6,13 @@
     clippy::indexing_slicing,
     clippy::cast_possible_truncation,
     clippy::unwrap_used,
+    clippy::panic,
     reason = "test helpers: bad test data is a test failure"
 )]
 
 use ebak_core::aead::Aead;
 use ebak_core::cobblestone::{PayloadError, StreamOpener};
+use ebak_stream::BATCH_CHUNKS;
 use std::io::{self, Read, Write};
 
 pub const KEY: [u8; 32] = [7; 32];
@@ -18,7 +20,107 @@ pub const SALT: [u8; 24] = [9; 24];
 pub const CONTEXT: &[u8] = b"ebak-stream test";
 pub const CHUNK: usize = 16_384;
 pub const ENCRYPTED_CHUNK: usize = 16_400;
-pub const BATCH_BYTES: usize = ebak_stream::BATCH_CHUNKS * ENCRYPTED_CHUNK;
+pub const BATCH_BYTES: usize = BATCH_CHUNKS * ENCRYPTED_CHUNK;
+
+pub const PREFIX: usize = 56;
+
+/// Chunk `k` of a ciphertext.
+pub fn chunk(ct: &[u8], k: usize) -> &[u8] {
+    let start = PREFIX + k * ENCRYPTED_CHUNK;
+    &ct[start..(start + ENCRYPTED_CHUNK).min(ct.len())]
+}
+
+pub fn with_chunks(ct: &[u8], order: &[usize]) -> Vec<u8> {
+    let mut out = ct[..PREFIX].to_vec();
+    for &k in order {
+        out.extend_from_slice(chunk(ct, k));
+    }
+    out
+}
+
+/// Named mutations of a valid ciphertext of `chunks` chunks.
+pub fn mutations(ct: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let chunks = (ct.len() - PREFIX).div_ceil(ENCRYPTED_CHUNK);
+    let mut out = Vec::new();
+    let mut flip = |name: &str, at: usize| {
+        if at < ct.len() {
+            let mut m = ct.to_vec();
+            m[at] ^= 0x20;
+            out.push((format!("bit flip {name} at {at}"), m));
+        }
+    };
+    flip("salt", 3);
+    flip("commitment", 40);
+    flip("first chunk", PREFIX + 100);
+    flip("first tag", PREFIX + ENCRYPTED_CHUNK - 1);
+    flip("second chunk", PREFIX + ENCRYPTED_CHUNK + 5);
+    flip("second batch", PREFIX + BATCH_BYTES + 17);
+    flip("third batch", PREFIX + 2 * BATCH_BYTES + 1);
+    flip("last byte", ct.len() - 1);
+    flip("last chunk start", PREFIX + (chunks - 1) * ENCRYPTED_CHUNK);
+
+    let mut cut = |name: &str, len: usize| {
+        if len < ct.len() {
+            out.push((format!("truncated to {len} ({name})"), ct[..len].to_vec()));
+        }
+    };
+    for len in [0, 1, 55, 56, 57, 56 + 15, 56 + 16, 56 + ENCRYPTED_CHUNK - 1] {
+        cut("short", len);
+    }
+    // Chunk boundaries near the start, around each batch boundary and at the
+    // end (every boundary of a long message would be slow, not stronger).
+    let mut boundaries = vec![1, 2, chunks - 1];
+    for b in (BATCH_CHUNKS..chunks).step_by(BATCH_CHUNKS) {
+        boundaries.extend([b - 1, b, b + 1]);
+    }
+    boundaries.retain(|&k| k >= 1 && k < chunks);
+    boundaries.sort_unstable();
+    boundaries.dedup();
+    for k in boundaries {
+        // Ending exactly at a chunk boundary: the final chunk is missing.
+        cut("at a chunk boundary", PREFIX + k * ENCRYPTED_CHUNK);
+        cut("just past a boundary", PREFIX + k * ENCRYPTED_CHUNK + 10);
+    }
+    cut("last byte missing", ct.len() - 1);
+    cut("at a batch boundary", PREFIX + BATCH_BYTES);
+
+    let mut m = ct.to_vec();
+    m.push(0);
+    out.push(("one trailing byte".into(), m));
+    let mut m = ct.to_vec();
+    m.extend_from_slice(&[0xaa; 16]);
+    out.push(("a trailing tag-sized block".into(), m));
+    let mut m = ct.to_vec();
+    m.extend_from_slice(chunk(ct, 0));
+    out.push(("the first chunk appended".into(), m));
+    let mut m = ct.to_vec();
+    m.extend_from_slice(&ct[ct.len() - (ct.len() - PREFIX) % ENCRYPTED_CHUNK..]);
+    out.push(("the final chunk twice".into(), m));
+
+    if chunks >= 3 {
+        let mut order: Vec<usize> = (0..chunks).collect();
+        order.swap(0, 1);
+        out.push(("chunks 0 and 1 swapped".into(), with_chunks(ct, &order)));
+        let mut order: Vec<usize> = (0..chunks).collect();
+        order.remove(1);
+        out.push(("chunk 1 dropped".into(), with_chunks(ct, &order)));
+        let mut order: Vec<usize> = (0..chunks).collect();
+        order.insert(1, 1);
+        out.push(("chunk 1 duplicated".into(), with_chunks(ct, &order)));
+        let mut order: Vec<usize> = (0..chunks).collect();
+        order.swap(chunks - 2, chunks - 1);
+        out.push(("final chunk moved before the last full one".into(), with_chunks(ct, &order)));
+    }
+    if chunks > BATCH_CHUNKS + 2 {
+        let mut order: Vec<usize> = (0..chunks).collect();
+        order.swap(3, BATCH_CHUNKS + 1);
+        out.push(("chunks swapped across batches".into(), with_chunks(ct, &order)));
+        let mut order: Vec<usize> = (0..chunks).collect();
+        order.swap(BATCH_CHUNKS, BATCH_CHUNKS + 1);
+        out.push(("chunks swapped in the second batch".into(), with_chunks(ct, &order)));
+    }
+    out
+}
 
 /// A deterministic message of `len` bytes.
 pub fn message(len: usize) -> Vec<u8> {

@@ -1,9 +1,11 @@
-//! Extraction of a restored archive: refuses anything that would land
+//! A tar body back into a directory: refuses anything that would land
 //! outside the target (absolute names, `..`, links whose target leaves the
 //! tree, writes through symlinks, devices and FIFOs), and tells the disk's
-//! failures (exit 5) from the archive's (exit 4).
+//! failures ([`Stage::WriteRestored`]) from the archive's
+//! ([`ContentError`]).
 
-use crate::error::CliError;
+use super::{ContentError, Refusal};
+use crate::error::{Error, Stage};
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
@@ -68,14 +70,15 @@ fn symlink_stays_inside(root: &Path, link: &Path) -> bool {
 }
 
 /// The first symlink under `root` (relative to it) that resolves outside it.
-fn symlink_pointing_out(root: &Path) -> Result<Option<PathBuf>, CliError> {
+fn symlink_pointing_out(root: &Path) -> Result<Option<PathBuf>, Error> {
     let mut pending = vec![PathBuf::new()];
     while let Some(dir) = pending.pop() {
         let full = root.join(&dir);
-        for entry in fs::read_dir(&full).map_err(|e| CliError::io(&full, "cannot list", &e))? {
-            let entry = entry.map_err(|e| CliError::io(&full, "cannot list", &e))?;
+        let list_err = |e: io::Error| Error::io_at(Stage::WriteRestored, &full, e);
+        for entry in fs::read_dir(&full).map_err(list_err)? {
+            let entry = entry.map_err(list_err)?;
             let rel = dir.join(entry.file_name());
-            let kind = entry.file_type().map_err(|e| CliError::io(&entry.path(), "cannot read", &e))?;
+            let kind = entry.file_type().map_err(|e| Error::io_at(Stage::WriteRestored, entry.path(), e))?;
             if kind.is_symlink() {
                 if !symlink_stays_inside(root, &rel) {
                     return Ok(Some(rel));
@@ -100,7 +103,7 @@ fn innermost(e: &io::Error) -> String {
 }
 
 /// Whether an error while unpacking is the disk's (full, too large, not
-/// writable: an I/O error, exit 5) rather than the archive's (exit 4).
+/// writable: an I/O error) rather than the archive's.
 fn is_storage_error(e: &io::Error) -> bool {
     use io::ErrorKind as K;
     matches!(
@@ -128,18 +131,35 @@ pub struct Extracted {
     pub dirs: Vec<DirMetadata>,
 }
 
-/// Unpacks a tar archive into `root` (an empty directory), refusing any
-/// entry that would escape it. `check_top` sees each new top-level name
-/// before anything is written under it, and can stop the restore. Directory permissions and times are left for
-/// [`apply_dir_metadata`], once the whole backup has verified (a read-only
-/// directory must not stop the tree from being filled, or removed).
+/// The archive is malformed: the decoder's words.
+pub(crate) fn malformed(e: &io::Error) -> Error {
+    Error::Content(ContentError::Malformed { detail: e.to_string() })
+}
+
+fn refused(entry: &Path, what: &'static str, reason: Refusal) -> Error {
+    Error::Content(ContentError::Refused { entry: entry.to_path_buf(), what, reason })
+}
+
+/// Unpacks a tar body into `root` (an empty directory), refusing any entry
+/// that would escape it. `check_top` sees each new top-level name before
+/// anything is written under it, and can stop the restore. Directory
+/// permissions and times are left for [`apply_dir_metadata`], once the
+/// whole backup verified (a read-only directory must not stop the tree
+/// from being filled, or removed).
+///
+/// # Errors
+///
+/// The archive is malformed or has an entry this refuses
+/// ([`ContentError`]), `check_top` refused, or writing failed
+/// ([`Stage::WriteRestored`]). A read error of `input` is returned as
+/// [`ContentError::Malformed`]: a caller whose input can fail for other
+/// reasons (the payload's verification) checks those first.
 pub fn extract<R: Read>(
     input: R,
     root: &Path,
-    check_top: &dyn Fn(&std::ffi::OsStr) -> Result<(), CliError>,
-) -> Result<Extracted, CliError> {
-    let bad = |what: String| CliError::damaged(format!("refusing to restore: {what}"));
-    let tar_err = |e: io::Error| CliError::damaged(format!("the archive inside the backup is malformed: {e}"));
+    check_top: &dyn Fn(&std::ffi::OsStr) -> Result<(), Error>,
+) -> Result<Extracted, Error> {
+    let tar_err = |e: io::Error| malformed(&e);
     let mut archive = tar::Archive::new(input);
     archive.set_preserve_permissions(true);
     archive.set_preserve_mtime(true);
@@ -151,7 +171,7 @@ pub fn extract<R: Read>(
         let mut entry = entry.map_err(tar_err)?;
         let raw = entry.path().map_err(tar_err)?.into_owned();
         let Some(path) = checked_relative(&raw) else {
-            return Err(bad(format!("entry {} is absolute or leaves the target with ..", raw.display())));
+            return Err(refused(&raw, "entry", Refusal::LeavesTarget));
         };
         if let Some(Component::Normal(top)) = path.components().next()
             && tops.insert(top.to_owned())
@@ -172,36 +192,36 @@ pub fn extract<R: Read>(
                 let target = entry
                     .link_name()
                     .map_err(tar_err)?
-                    .ok_or_else(|| bad(format!("symlink {} has no target", raw.display())))?;
+                    .ok_or_else(|| refused(&raw, "symlink", Refusal::NoLinkTarget))?;
                 if target.is_absolute() {
-                    return Err(bad(format!("symlink {} points to an absolute path", raw.display())));
+                    return Err(refused(&raw, "symlink", Refusal::AbsoluteSymlink));
                 }
             }
             tar::EntryType::Link => {
                 let target = entry
                     .link_name()
                     .map_err(tar_err)?
-                    .ok_or_else(|| bad(format!("hard link {} has no target", raw.display())))?;
+                    .ok_or_else(|| refused(&raw, "hard link", Refusal::NoLinkTarget))?;
                 if checked_relative(&target).is_none() {
-                    return Err(bad(format!("hard link {} points outside the archive", raw.display())));
+                    return Err(refused(&raw, "hard link", Refusal::HardLinkOutside));
                 }
             }
             tar::EntryType::XGlobalHeader | tar::EntryType::XHeader => continue,
-            other => return Err(bad(format!("entry {} has an unsupported type ({other:?})", raw.display()))),
+            other => return Err(refused(&raw, "entry", Refusal::UnsupportedType(format!("{other:?}")))),
         }
         // tar checks again that the entry's parent, canonicalized, is
         // inside `root`: that is what stops writes through a symlink.
         let unpacked = entry.unpack_in(root).map_err(|e| {
             // tar's own text names the temporary path; the cause is inside.
-            let cause = io::Error::new(e.kind(), innermost(&e));
+            let cause = innermost(&e);
             if is_storage_error(&e) {
-                CliError::io_plain(&format!("cannot restore {}", raw.display()), &cause)
+                Error::io_at(Stage::WriteRestored, &raw, io::Error::new(e.kind(), cause))
             } else {
-                bad(format!("entry {}: {cause}", raw.display()))
+                refused(&raw, "entry", Refusal::Unpack(cause))
             }
         })?;
         if !unpacked {
-            return Err(bad(format!("entry {} leaves the target", raw.display())));
+            return Err(refused(&raw, "entry", Refusal::LeavesTarget));
         }
         stats.entries = stats.entries.saturating_add(1);
     }
@@ -209,19 +229,23 @@ pub fn extract<R: Read>(
     // one: a hard link to a symlink is a symlink too, and at another depth
     // the same target can point elsewhere.
     if let Some(link) = symlink_pointing_out(root)? {
-        return Err(bad(format!("symlink {} points outside the restored tree", link.display())));
+        return Err(refused(&link, "symlink", Refusal::SymlinkOutside));
     }
     stats.dirs = dirs;
     Ok(stats)
 }
 
 /// Applies directory permissions and times, deepest first.
-pub fn apply_dir_metadata(root: &Path, dirs: &[DirMetadata]) -> Result<(), CliError> {
+///
+/// # Errors
+///
+/// Setting them failed ([`Stage::WriteRestored`]).
+pub fn apply_dir_metadata(root: &Path, dirs: &[DirMetadata]) -> Result<(), Error> {
     let mut dirs: Vec<&DirMetadata> = dirs.iter().collect();
     dirs.sort_by_key(|d| std::cmp::Reverse(d.0.components().count()));
     for (dir, mode, mtime) in dirs {
         let full = root.join(dir);
-        set_dir_metadata(&full, *mode, *mtime).map_err(|e| CliError::io(&full, "cannot set permissions of", &e))?;
+        set_dir_metadata(&full, *mode, *mtime).map_err(|e| Error::io_at(Stage::WriteRestored, &full, e))?;
     }
     Ok(())
 }
@@ -246,10 +270,16 @@ fn set_dir_metadata(dir: &Path, _mode: u32, mtime: u64) -> io::Result<()> {
     fs::File::open(dir)?.set_modified(time)
 }
 
-/// Reads a tar archive to its end without writing anything (for `verify`):
-/// every entry's data is read, so a truncated archive is noticed.
-pub fn walk(input: impl Read) -> Result<u64, CliError> {
-    let tar_err = |e: io::Error| CliError::damaged(format!("the archive inside the backup is malformed: {e}"));
+/// Reads a tar body to its end without writing anything (for a verify):
+/// every entry's data is read, so a truncated archive is noticed, and the
+/// number of entries is returned.
+///
+/// # Errors
+///
+/// The archive is malformed ([`ContentError::Malformed`], also for a read
+/// error of `input`: see [`extract`]).
+pub fn walk(input: impl Read) -> Result<u64, Error> {
+    let tar_err = |e: io::Error| malformed(&e);
     let mut archive = tar::Archive::new(input);
     let mut entries = 0u64;
     for entry in archive.entries().map_err(tar_err)? {
