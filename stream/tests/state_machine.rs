@@ -399,3 +399,116 @@ fn open_writes_only_verified_plaintext_at_any_thread_count_and_piece_size() {
         assert!(seen.contains(&want), "no case {want}: {seen:?}");
     }
 }
+
+/// `OpenReader` as a state machine: `read` calls of any size, at any thread
+/// count, through an inner reader of any piece size.
+///
+/// - every byte a `read` returns is the serial opener's plaintext, in
+///   order, and none before the bytes read from the input verify it;
+/// - end of file (`Ok(0)`) only when the serial opener accepts the whole
+///   input, after exactly its plaintext; it stays at end of file;
+/// - after the first error, every call fails (with the same `OpenError`,
+///   found through the `io::Error`), returns no byte, and exactly the
+///   verified prefix has been returned (a read into an empty buffer may
+///   return `Ok(0)` in any state, as `Read` allows);
+/// - `plaintext_released` counts what was returned.
+#[test]
+fn open_reader_releases_the_verified_prefix_and_keeps_failing() {
+    use ebak_stream::{OpenReader, find_error};
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(96);
+    let mut runner = TestRunner::new(Config { cases, ..Config::default() });
+    let seen = Mutex::new(Vec::new());
+    let strategy = (case(), proptest::collection::vec(prop_oneof![0..3usize, 1..100usize, 1..70_000usize], 1..6));
+    let result = runner.run(&strategy, |(case, reads)| {
+        let msg = message(case.len);
+        let mut ct = cobblestone::seal::<A>(&KEY, &SALT, CONTEXT, &msg).unwrap();
+        for c in &case.changes {
+            c.apply(&mut ct);
+        }
+        let mut key = KEY;
+        key[0] ^= u8::from(case.wrong_key);
+        let read_step = if ct.len() > 100_000 { case.read_step.max(4096) } else { case.read_step };
+        let reference = Reference::new(&key, CONTEXT, &ct);
+        let watch = Arc::new(Mutex::new(Watch::default()));
+        let inner = Reader { data: &ct, at: 0, step: read_step, fail_at: None, watch: Arc::clone(&watch) };
+        let mut reader = match OpenReader::<_, A>::with_key(&key, CONTEXT, inner, case.threads) {
+            Ok(r) => r,
+            Err(OpenError::Payload(e)) => {
+                // The prefix is checked before any chunk.
+                prop_assert!(matches!(e, PayloadError::MissingPrefix | PayloadError::Commitment));
+                prop_assert_eq!(Some(e), reference.verdict);
+                seen.lock().unwrap().push("refused at the prefix");
+                return Ok(());
+            }
+            Err(e) => return Err(TestCaseError::fail(format!("{e}"))),
+        };
+        let mut out = Vec::new();
+        let mut failed: Option<PayloadError> = None;
+        let mut eof = false;
+        let mut buf = vec![0u8; 70_000];
+        for call in 0..40 {
+            let n = reads[call % reads.len()];
+            let r = reader.read(&mut buf[..n]);
+            let (delivered, at_end) = {
+                let w = watch.lock().unwrap();
+                (w.delivered, w.at_end)
+            };
+            match r {
+                // An empty buffer reads nothing, whatever the state (the
+                // `Read` convention: Ok(0) for a 0-byte buffer is not an end
+                // of file).
+                Ok(0) if n == 0 => {}
+                Ok(k) => {
+                    prop_assert!(failed.is_none(), "a read succeeded after a failure");
+                    prop_assert!(k <= n);
+                    out.extend_from_slice(&buf[..k]);
+                    // Spec 6.1: nothing before it verified.
+                    prop_assert!(out.len() <= reference.allowed(delivered, at_end), "returned unverified bytes");
+                    prop_assert!(reference.released.starts_with(&out), "returned bytes the serial opener does not");
+                    if k == 0 && n > 0 {
+                        // End of file: only for a whole, valid input.
+                        prop_assert!(reference.verdict.is_none(), "clean end of file, but {:?}", reference.verdict);
+                        prop_assert!(out == reference.released);
+                        prop_assert!(reader.is_done());
+                        eof = true;
+                    } else if k > 0 {
+                        prop_assert!(!eof, "bytes after end of file");
+                    }
+                }
+                Err(e) => {
+                    let Some(OpenError::Payload(p)) = find_error::<OpenError>(&e) else {
+                        return Err(TestCaseError::fail(format!("not a payload error: {e}")));
+                    };
+                    prop_assert_eq!(Some(*p), reference.verdict);
+                    if let Some(first) = failed {
+                        prop_assert_eq!(first, *p, "a later call failed differently");
+                    }
+                    // Exactly the verified prefix was returned.
+                    prop_assert!(
+                        out == reference.released,
+                        "{} bytes returned, {} verified",
+                        out.len(),
+                        reference.released.len()
+                    );
+                    failed = Some(*p);
+                }
+            }
+            prop_assert_eq!(reader.plaintext_released(), out.len() as u64);
+        }
+        let mut s = seen.lock().unwrap();
+        if failed.is_some() {
+            s.push("failed, then kept failing");
+        }
+        if eof {
+            s.push("end of file");
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    let seen = seen.into_inner().unwrap();
+    for want in ["refused at the prefix", "failed, then kept failing", "end of file"] {
+        assert!(seen.contains(&want), "no case {want}");
+    }
+}
