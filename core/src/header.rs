@@ -312,3 +312,21 @@ pub(crate) mod spec {
         encoded == &expected[..]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The header's `Codec` view is its byte encoding: `encode` writes
+    /// exactly `to_bytes`, and reading it back gives the same header.
+    #[test]
+    fn the_codec_view_is_the_encoding() {
+        let slot = Slot::Other(OtherSlot::new(0x02, alloc::vec![7; 5]).unwrap());
+        let header = Header::new(&BackupKey::from_bytes([4; 32]), alloc::vec![slot]).unwrap();
+        let mut out = alloc::vec![0xaa];
+        Codec::encode(&header, &mut out);
+        assert_eq!(out.first(), Some(&0xaa));
+        assert_eq!(out.get(1..), Some(&header.to_bytes()[..]));
+        assert_eq!(read_all::<Header>(out.get(1..).unwrap(), HeaderError::TrailingData), Ok(header));
+    }
+}

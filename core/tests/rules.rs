@@ -1,0 +1,263 @@
+//! Rules that mutation testing (`proofs/mutants.sh`) found no test defending.
+//! Each test names the rule; a change to the code that breaks it fails here.
+#![allow(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::cast_possible_truncation,
+    reason = "test code: a failed expectation is a test failure"
+)]
+
+use ebak_core::aead::{AeadError, DefaultAead as A, RustCryptoAes256Gcm};
+use ebak_core::chunk::{ENCRYPTED_CHUNK_SIZE, LayoutError, TAG_SIZE};
+use ebak_core::cobblestone::{self, ChunkCipher, ChunkError, Encryptor, PayloadError, SealError};
+use ebak_core::error::{ErrorClass, HeaderError};
+use ebak_core::file;
+use ebak_core::header::{Header, MAX_HEADER_SIZE, MAX_SLOT_BODY_SIZE, MAX_SLOTS, MIN_HEADER_SIZE, OtherSlot, Slot};
+use ebak_core::kdf::{KdfError, KdfFloorError, KdfLimitError, KdfParams};
+use ebak_core::secret::RngError;
+use ebak_core::slot::PasswordSlot;
+use ebak_core::slot::password::SlotError;
+use ebak_core::{Aead, BackupKey};
+use rand_core::{TryCryptoRng, TryRng};
+use std::collections::BTreeSet;
+use std::convert::Infallible;
+
+/// A generator that hands out 1, 2, 3, ... (so that what it produced can
+/// be recognised in the output).
+struct Counting(u8);
+
+impl TryRng for Counting {
+    type Error = Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        let mut b = [0; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        let mut b = [0; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        for b in dst {
+            self.0 = self.0.wrapping_add(1);
+            *b = self.0;
+        }
+        Ok(())
+    }
+}
+
+impl TryCryptoRng for Counting {}
+
+/// A generator that always fails.
+struct Broken;
+
+impl TryRng for Broken {
+    type Error = RngError;
+
+    fn try_next_u32(&mut self) -> Result<u32, RngError> {
+        Err(RngError)
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, RngError> {
+        Err(RngError)
+    }
+
+    fn try_fill_bytes(&mut self, _: &mut [u8]) -> Result<(), RngError> {
+        Err(RngError)
+    }
+}
+
+impl TryCryptoRng for Broken {}
+
+fn counted(from: u8, n: usize) -> Vec<u8> {
+    (1..=n).map(|i| from.wrapping_add(i as u8)).collect()
+}
+
+/// Spec 3 and 7.1: the backup key and every salt are the CSPRNG's bytes,
+/// fresh each time (not zeros, not a constant, not reused).
+#[test]
+fn keys_and_salts_are_the_rngs_bytes() {
+    let mut rng = Counting(0);
+    let a = BackupKey::generate(&mut rng).unwrap();
+    let b = BackupKey::generate(&mut rng).unwrap();
+    assert_eq!(a.expose_secret()[..], counted(0, 32)[..]);
+    assert_eq!(b.expose_secret()[..], counted(32, 32)[..]);
+    assert_ne!(a, b, "two fresh keys are equal");
+
+    // A password slot: the Argon2id salt (16 bytes), then the wrap salt
+    // (the first 24 bytes of the wrapped key). At the writing floor: the
+    // one Argon2id run of these tests.
+    let floor = KdfParams { memory_kib: 65_536, iterations: 3, parallelism: 1 };
+    let slot = PasswordSlot::create_with_rng::<A, _>(&a, "pw", floor, &mut Counting(100)).unwrap();
+    assert_eq!(slot.kdf_salt()[..], counted(100, 16)[..]);
+    assert_eq!(slot.wrapped_key()[..24], counted(116, 24)[..]);
+
+    // A file: the payload salt comes right after the header.
+    let mut rng = Counting(200);
+    let f = file::seal_with_rng::<A, _>(&a, Vec::new(), b"", b"data", &mut rng).unwrap();
+    assert_eq!(f[MIN_HEADER_SIZE..MIN_HEADER_SIZE + 24], counted(200, 24)[..]);
+    let g = file::seal_with_rng::<A, _>(&a, Vec::new(), b"", b"data", &mut rng).unwrap();
+    assert_ne!(f[MIN_HEADER_SIZE..MIN_HEADER_SIZE + 24], g[MIN_HEADER_SIZE..MIN_HEADER_SIZE + 24]);
+}
+
+/// A failing RNG is an error, never a key or salt made of something else.
+#[test]
+fn an_rng_failure_is_an_error() {
+    assert_eq!(BackupKey::generate(&mut Broken).unwrap_err(), RngError);
+    let key = BackupKey::from_bytes([1; 32]);
+    assert_eq!(
+        PasswordSlot::create_with_rng::<A, _>(&key, "pw", KdfParams::DEFAULT, &mut Broken).unwrap_err(),
+        SlotError::Rng(RngError)
+    );
+    assert_eq!(
+        file::seal_with_rng::<A, _>(&key, Vec::new(), b"", b"data", &mut Broken).unwrap_err(),
+        file::SealError::Rng(RngError)
+    );
+}
+
+/// Backup keys compare by value: a key differing in any one bit is another
+/// key (the comparison is constant-time, not constant).
+#[test]
+fn backup_keys_compare_by_value() {
+    let base = [0x5c; 32];
+    assert_eq!(BackupKey::from_bytes(base), BackupKey::from_bytes(base));
+    for i in 0..32 {
+        for bit in [0, 7] {
+            let mut other = base;
+            other[i] ^= 1 << bit;
+            assert_ne!(BackupKey::from_bytes(base), BackupKey::from_bytes(other), "byte {i} bit {bit}");
+        }
+    }
+}
+
+/// Cobblestone: "the final chunk ... MUST be shorter than 16 KiB": a writer
+/// refuses a full-size final chunk (the reader would see it as a full chunk
+/// and the message as truncated), and one shorter than a tag.
+#[test]
+fn a_writer_refuses_a_final_chunk_that_is_not_short() {
+    for len in [ENCRYPTED_CHUNK_SIZE, ENCRYPTED_CHUNK_SIZE + 1, TAG_SIZE - 1, 0] {
+        let (mut e, _) = Encryptor::<A>::new(&[3; 32], &[4; 24], b"");
+        assert_eq!(e.seal_final(&mut vec![0; len]), Err(SealError::ChunkLength), "{len} bytes");
+        assert!(!e.is_finished());
+    }
+    for len in [TAG_SIZE, ENCRYPTED_CHUNK_SIZE - 1] {
+        let (mut e, _) = Encryptor::<A>::new(&[3; 32], &[4; 24], b"");
+        assert_eq!(e.seal_final(&mut vec![0; len]), Ok(()), "{len} bytes");
+        assert!(e.is_finished());
+        assert_eq!(e.seal_final(&mut vec![0; len]), Err(SealError::Finished));
+    }
+}
+
+/// Spec 8: the longest header is eight slots of 1024-byte bodies, 8 259
+/// bytes, and the reader's bound is exactly that.
+#[test]
+fn the_longest_header_is_max_header_size() {
+    assert_eq!(MAX_HEADER_SIZE, 8_259);
+    let slots: Vec<Slot> = (0..MAX_SLOTS)
+        .map(|i| Slot::Other(OtherSlot::new(2 + i as u8, vec![i as u8; MAX_SLOT_BODY_SIZE]).unwrap()))
+        .collect();
+    let header = Header::new(&BackupKey::from_bytes([9; 32]), slots).unwrap();
+    assert_eq!(header.encoded_len(), MAX_HEADER_SIZE);
+    let bytes = header.to_bytes();
+    assert_eq!(Header::parse_prefix(&bytes).unwrap().1, MAX_HEADER_SIZE);
+}
+
+/// Every failure has a message of its own (STYLE rule 4: the CLI prints
+/// them): not empty, and different from the other errors of its type.
+#[test]
+fn every_error_has_a_message_of_its_own() {
+    fn all<T: ToString>(errors: &[T]) -> Vec<String> {
+        errors.iter().map(ToString::to_string).collect()
+    }
+    let by_type: Vec<Vec<String>> = vec![
+        all(&[AeadError]),
+        all(&[LayoutError::MissingPrefix, LayoutError::Truncated, LayoutError::TooManyChunks]),
+        all(&[SealError::TooManyChunks, SealError::ChunkLength, SealError::Finished]),
+        all(&[
+            PayloadError::MissingPrefix,
+            PayloadError::Commitment,
+            PayloadError::Chunk { index: 7 },
+            PayloadError::Truncated { chunks: 7 },
+            PayloadError::TooManyChunks,
+            PayloadError::TrailingData,
+            PayloadError::ChunkLength,
+        ]),
+        all(&[ChunkError::IndexOutOfRange, ChunkError::Length, ChunkError::Authentication]),
+        all(&[
+            HeaderError::Truncated,
+            HeaderError::BadMagic,
+            HeaderError::UnsupportedVersion(2),
+            HeaderError::TooManySlots(9),
+            HeaderError::ReservedSlotType,
+            HeaderError::SlotLength { slot_type: 1 },
+            HeaderError::InvalidKdfParams,
+            HeaderError::DuplicateSlot,
+            HeaderError::TrailingData,
+        ]),
+        all(&[
+            KdfFloorError::Memory { memory_kib: 8, floor_kib: 65_536 },
+            KdfFloorError::Iterations { iterations: 1, floor: 3 },
+        ]),
+        all(&[
+            KdfLimitError::Memory { memory_kib: 9, ceiling_kib: 8 },
+            KdfLimitError::Iterations { iterations: 9, ceiling: 8 },
+            KdfLimitError::Parallelism { parallelism: 9, ceiling: 8 },
+            KdfLimitError::TotalWork { work: 9, ceiling: 8 },
+        ]),
+        all(&[KdfError::InvalidParams, KdfError::OutOfMemory, KdfError::PasswordTooLong]),
+        all(&CLASSES),
+    ];
+    for messages in &by_type {
+        for m in messages {
+            assert!(m.len() >= 4, "{m:?} is not a message");
+        }
+        let distinct: BTreeSet<&String> = messages.iter().collect();
+        assert_eq!(distinct.len(), messages.len(), "two errors share a message: {messages:?}");
+    }
+    // The numbers in an error are in its message.
+    assert!(PayloadError::Chunk { index: 7 }.to_string().contains('7'));
+    assert!(HeaderError::TooManySlots(9).to_string().contains('9'));
+    assert!(KdfLimitError::Memory { memory_kib: 12_345, ceiling_kib: 8 }.to_string().contains("12345"));
+}
+
+const CLASSES: [ErrorClass; 7] = [
+    ErrorClass::HeaderParse,
+    ErrorClass::KdfLimits,
+    ErrorClass::NoSlotOpens,
+    ErrorClass::HeaderMac,
+    ErrorClass::Commitment,
+    ErrorClass::Payload,
+    ErrorClass::Usage,
+];
+
+/// The class names are the test vectors' `failureStage` names, exactly.
+#[test]
+fn class_names_are_the_vectors_stage_names() {
+    let names: Vec<&str> = CLASSES.iter().map(|c| c.name()).collect();
+    assert_eq!(names, ["HeaderParse", "KdfLimits", "NoSlotOpens", "HeaderMac", "Commitment", "Payload", "Usage"]);
+    for c in CLASSES {
+        assert_eq!(c.to_string(), c.name());
+    }
+}
+
+/// Secrets print as redacted (STYLE rule 5), and say what they are.
+#[test]
+fn secrets_print_as_redacted() {
+    let key = [0xab; 32];
+    let derived = cobblestone::derive(&key, &[0xcd; 24], b"");
+    let shown = [
+        format!("{:?}", RustCryptoAes256Gcm::new(&key)),
+        format!("{derived:?}"),
+        format!("{:?}", ChunkCipher::<A>::new(&derived)),
+    ];
+    for s in &shown {
+        assert!(s.contains("redacted"), "{s}");
+        assert!(!s.to_lowercase().contains("abab") && !s.to_lowercase().contains("cdcd"), "{s}");
+    }
+    assert!(shown[0].contains("Aes256Gcm") && shown[1].starts_with("Derived") && shown[2].starts_with("ChunkCipher"));
+}
