@@ -261,3 +261,41 @@ fn secrets_print_as_redacted() {
     }
     assert!(shown[0].contains("Aes256Gcm") && shown[1].starts_with("Derived") && shown[2].starts_with("ChunkCipher"));
 }
+
+/// `PasswordSlot::create`'s contract, run: the first check that fails
+/// decides the error, in the order floor, password, validity, ceilings;
+/// each error carries the values that failed.
+#[test]
+fn create_reports_the_first_check_that_fails() {
+    use ebak_core::kdf::{KdfFloor, KdfLimits};
+    let key = BackupKey::from_bytes([2; 32]);
+    let create = |password: &str, memory_kib, iterations, parallelism| {
+        let params = KdfParams { memory_kib, iterations, parallelism };
+        PasswordSlot::create::<A>(&key, password, params, [1; 16], [2; 24])
+    };
+    let below = KdfParams { memory_kib: 8, iterations: 1, parallelism: 0 };
+    // Below the floor, empty and invalid too: the floor is checked first.
+    assert_eq!(create("", 8, 1, 0).unwrap_err(), SlotError::BelowFloor(KdfFloor::V1.check(&below).unwrap_err()));
+    assert_eq!(
+        create("pw", 65_536, 2, 1).unwrap_err(),
+        SlotError::BelowFloor(KdfFloorError::Iterations { iterations: 2, floor: 3 })
+    );
+    // Above the floor: the password, then validity, then the ceilings.
+    assert_eq!(create("", 65_536, 3, 0).unwrap_err(), SlotError::EmptyPassword);
+    assert_eq!(create("pw", 65_536, 99, 0).unwrap_err(), SlotError::InvalidParams);
+    assert_eq!(create("pw", 65_536, 3, 1 << 24).unwrap_err(), SlotError::InvalidParams);
+    let over = KdfParams { memory_kib: 65_536, iterations: 17, parallelism: 1 };
+    assert_eq!(
+        create("pw", 65_536, 17, 1).unwrap_err(),
+        SlotError::OverCeiling(KdfLimits::V1.check_slot(&over).unwrap_err())
+    );
+    assert_eq!(
+        create("pw", (1 << 20) + 1, 3, 1).unwrap_err(),
+        SlotError::OverCeiling(KdfLimitError::Memory { memory_kib: (1 << 20) + 1, ceiling_kib: 1 << 20 })
+    );
+    // No rule broken: it succeeds (Argon2id at the floor) and keeps the
+    // costs and the salt it was given.
+    let slot = create("pw", 65_536, 3, 1).unwrap();
+    assert_eq!(*slot.params(), KdfParams { memory_kib: 65_536, iterations: 3, parallelism: 1 });
+    assert_eq!(*slot.kdf_salt(), [1; 16]);
+}
