@@ -20,6 +20,7 @@
 //! output: the verified prefix. Progress reports never run ahead of the
 //! bytes written. A reader that fails part-way gets an error, and the
 //! output is still a prefix of what the bytes before the failure verify.
+//! An input that ended or failed is never read again.
 //! `PROPTEST_CASES=N` overrides the case count.
 #![allow(
     clippy::arithmetic_side_effects,
@@ -94,6 +95,8 @@ impl Reference {
 struct Watch {
     delivered: usize,
     at_end: bool,
+    /// The reader returned an error.
+    failed: bool,
     written: Vec<u8>,
     progress: u64,
     violations: Vec<String>,
@@ -119,7 +122,17 @@ struct Reader<'a> {
 
 impl Read for Reader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        {
+            // An input that ended or failed is not read again ("nothing more
+            // is read from it").
+            let mut w = self.watch.lock().unwrap();
+            if w.at_end || w.failed {
+                let msg = format!("the input was read again after it {}", if w.failed { "failed" } else { "ended" });
+                w.violation(msg);
+            }
+        }
         if self.fail_at.is_some_and(|f| self.at >= f) {
+            self.watch.lock().unwrap().failed = true;
             return Err(io::Error::other("disk on fire"));
         }
         let limit = self.fail_at.unwrap_or(usize::MAX).min(self.data.len());
@@ -411,7 +424,8 @@ fn open_writes_only_verified_plaintext_at_any_thread_count_and_piece_size() {
 ///   found through the `io::Error`), returns no byte, and exactly the
 ///   verified prefix has been returned (a read into an empty buffer may
 ///   return `Ok(0)` in any state, as `Read` allows);
-/// - `plaintext_released` counts what was returned.
+/// - `plaintext_released` counts what was returned;
+/// - the input is not read again once it ended.
 #[test]
 fn open_reader_releases_the_verified_prefix_and_keeps_failing() {
     use ebak_stream::{OpenReader, find_error};
@@ -495,6 +509,8 @@ fn open_reader_releases_the_verified_prefix_and_keeps_failing() {
             }
             prop_assert_eq!(reader.plaintext_released(), out.len() as u64);
         }
+        let violations = watch.lock().unwrap().violations.clone();
+        prop_assert!(violations.is_empty(), "{:?}", violations);
         let mut s = seen.lock().unwrap();
         if failed.is_some() {
             s.push("failed, then kept failing");
@@ -511,4 +527,14 @@ fn open_reader_releases_the_verified_prefix_and_keeps_failing() {
     for want in ["refused at the prefix", "failed, then kept failing", "end of file"] {
         assert!(seen.contains(&want), "no case {want}");
     }
+}
+
+/// `Options` print what they are: the thread count, and whether a progress
+/// callback is set (a closure has nothing else to show).
+#[test]
+fn options_print_their_threads_and_progress() {
+    let progress = |_: u64| {};
+    let shown = format!("{:?}", Options { threads: 3, progress: Some(&progress) });
+    assert!(shown.contains("threads: 3") && shown.contains("progress: true"), "{shown}");
+    assert!(format!("{:?}", Options::SERIAL).contains("progress: false"));
 }
