@@ -176,6 +176,7 @@ fn every_error_has_a_message_of_its_own() {
     }
     let by_type: Vec<Vec<String>> = vec![
         all(&[AeadError]),
+        all(&[RngError]),
         all(&[LayoutError::MissingPrefix, LayoutError::Truncated, LayoutError::TooManyChunks]),
         all(&[SealError::TooManyChunks, SealError::ChunkLength, SealError::Finished]),
         all(&[
@@ -298,4 +299,18 @@ fn create_reports_the_first_check_that_fails() {
     let slot = create("pw", 65_536, 3, 1).unwrap();
     assert_eq!(*slot.params(), KdfParams { memory_kib: 65_536, iterations: 3, parallelism: 1 });
     assert_eq!(*slot.kdf_salt(), [1; 16]);
+}
+
+/// A password says whether it is empty (spec 4.3: no slot for the empty
+/// password), and prints as redacted.
+#[test]
+fn a_password_knows_whether_it_is_empty() {
+    use ebak_core::Password;
+    assert!(Password::from("").is_empty());
+    for p in ["x", " ", "correct horse"] {
+        let password = Password::from(p);
+        assert!(!password.is_empty(), "{p:?}");
+        assert_eq!(password.expose_secret(), p);
+        assert_eq!(format!("{password:?}"), "Password([redacted])");
+    }
 }
