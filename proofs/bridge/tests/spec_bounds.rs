@@ -7,6 +7,7 @@
     clippy::cast_precision_loss,
     clippy::indexing_slicing,
     clippy::unwrap_used,
+    clippy::expect_used,
     clippy::panic,
     reason = "test code over the spec's text: a failed expectation is a test failure"
 )]
