@@ -5,11 +5,12 @@
 //! bounds themselves, which are the standard ones for the primitives.
 #![allow(
     clippy::cast_precision_loss,
+    clippy::arithmetic_side_effects,
     clippy::indexing_slicing,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    reason = "test code over the spec's text: a failed expectation is a test failure"
+    reason = "test code over the spec's text (floating-point figures): a failed expectation is a test failure"
 )]
 
 use ebak_proofs::spec;
