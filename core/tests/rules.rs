@@ -314,3 +314,17 @@ fn a_password_knows_whether_it_is_empty() {
         assert_eq!(format!("{password:?}"), "Password([redacted])");
     }
 }
+
+/// Accessors give back what was put in: an unknown slot keeps its type and
+/// body byte for byte (spec 4.2: kept, covered by the MAC), and a secret
+/// says which kind it is.
+#[test]
+fn accessors_give_back_what_was_put_in() {
+    let body = vec![0x5a, 0, 0xff, 7];
+    let slot = OtherSlot::new(0x07, body.clone()).unwrap();
+    assert_eq!(slot.slot_type(), 0x07);
+    assert_eq!(slot.body(), &body[..]);
+    assert_eq!(Slot::Other(slot).slot_type(), 0x07);
+    assert!(ebak_core::Secret::key(&BackupKey::from_bytes([1; 32])).is_key());
+    assert!(!ebak_core::Secret::password("pw").is_key());
+}
