@@ -4,7 +4,7 @@
 #
 #   bash proofs/mutants.sh          # what CI runs: the changed lines, and the sentinels
 #   EBAK_MUTANTS_BASE=<rev> bash proofs/mutants.sh   # changed since <rev> (default HEAD^1)
-#   EBAK_MUTANTS_MAX=60 bash proofs/mutants.sh       # more mutants of the diff (default 30)
+#   EBAK_MUTANTS_MAX=60 bash proofs/mutants.sh       # more mutants of the diff (default 12 per crate)
 #   bash proofs/mutants.sh --all    # every mutant of both crates (hours on 2 cores)
 #
 # What it mutates, and why this scope:
@@ -34,7 +34,7 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-max=${EBAK_MUTANTS_MAX:-30}
+max=${EBAK_MUTANTS_MAX:-12}
 base=${EBAK_MUTANTS_BASE:-HEAD^1}
 # In CI (a fresh clone) mutate in place and reuse the target directory; by
 # hand, mutate a copy, so that an interrupted run cannot leave a mutant in
