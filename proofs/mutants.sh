@@ -32,6 +32,14 @@ if ! cargo mutants --version 2>/dev/null | grep -qx "cargo-mutants $version"; th
     cargo install cargo-mutants --locked --version "$version"
 fi
 
+# The Wycheproof vectors (../shared/wycheproof) are the only tests of some
+# paths (random access among them): a mutated copy of the tree must find
+# them too, or those tests are skipped and their mutants survive unseen.
+if [ -z "${EBAK_WYCHEPROOF_DIR:-}" ] && [ -d ../shared/wycheproof ]; then
+    EBAK_WYCHEPROOF_DIR=$(cd ../shared/wycheproof && pwd)
+    export EBAK_WYCHEPROOF_DIR
+fi
+
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 max=${EBAK_MUTANTS_MAX:-12}

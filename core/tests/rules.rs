@@ -328,3 +328,80 @@ fn accessors_give_back_what_was_put_in() {
     assert!(ebak_core::Secret::key(&BackupKey::from_bytes([1; 32])).is_key());
     assert!(!ebak_core::Secret::password("pw").is_key());
 }
+
+/// The in-order machines print where they stand, never a key.
+#[test]
+fn machines_print_their_state_not_their_keys() {
+    use ebak_core::cobblestone::{Decryptor, RandomAccess, StreamOpener};
+    let key = [0xab; 32];
+    let (mut encryptor, prefix) = Encryptor::<A>::new(&key, &[0xcd; 24], b"");
+    encryptor.seal_chunk(&mut vec![0; ENCRYPTED_CHUNK_SIZE]).unwrap();
+    let shown = [
+        format!("{encryptor:?}"),
+        format!("{:?}", Decryptor::<A>::new(&key, b"", &prefix).unwrap()),
+        format!("{:?}", StreamOpener::<A>::new(&key, b"")),
+        format!("{:?}", RandomAccess::<A>::new(&key, b"", &prefix, 56 + 16).unwrap()),
+    ];
+    assert!(shown[0].contains("Encryptor") && shown[0].contains("next_index: 1"), "{}", shown[0]);
+    assert!(shown[1].contains("Decryptor") && shown[1].contains("next_index: 0"), "{}", shown[1]);
+    assert!(shown[2].contains("StreamOpener") && shown[2].contains("prefix"), "{}", shown[2]);
+    assert!(shown[3].contains("RandomAccess") && shown[3].contains("chunk_count: 1"), "{}", shown[3]);
+    for s in &shown {
+        assert!(!s.to_lowercase().contains("abab") && !s.contains("171"), "{s}");
+    }
+}
+
+/// The encryptor counts the chunks it sealed: the next one's index.
+#[test]
+fn the_encryptor_counts_its_chunks() {
+    let (mut e, _) = Encryptor::<A>::new(&[3; 32], &[4; 24], b"");
+    for k in 0..3 {
+        assert_eq!(e.next_index(), k);
+        e.seal_chunk(&mut vec![0; ENCRYPTED_CHUNK_SIZE]).unwrap();
+    }
+    e.seal_final(&mut vec![0; TAG_SIZE]).unwrap();
+    assert_eq!(e.next_index(), 4);
+}
+
+/// Random access (spec 6.1): chunk k is at 56 + 16 400 k, the last one as
+/// long as the layout says; each opens alone, only with its own length and
+/// index; the final chunk authenticates the message length.
+#[test]
+fn random_access_opens_each_chunk_where_it_is() {
+    use ebak_core::cobblestone::RandomAccess;
+    let key = [6; 32];
+    let msg: Vec<u8> = (0..2 * 16_384 + 100).map(|i| (i % 251) as u8).collect();
+    let ct = cobblestone::seal::<A>(&key, &[8; 24], b"ctx", &msg).unwrap();
+    let prefix: [u8; 56] = ct[..56].try_into().unwrap();
+    let ra = RandomAccess::<A>::new(&key, b"ctx", &prefix, ct.len() as u64).unwrap();
+    assert_eq!(ra.layout().chunk_count, 3);
+    assert_eq!(ra.chunk_range(0), Some((56, 16_400)));
+    assert_eq!(ra.chunk_range(1), Some((56 + 16_400, 16_400)));
+    assert_eq!(ra.chunk_range(2), Some((56 + 2 * 16_400, 116)));
+    assert_eq!(ra.chunk_range(3), None);
+    for k in 0..3u64 {
+        let (at, len) = ra.chunk_range(k).unwrap();
+        let mut chunk = ct[at as usize..(at + len) as usize].to_vec();
+        let plain = ra.open_chunk(k, &mut chunk).unwrap().to_vec();
+        assert_eq!(plain, msg[k as usize * 16_384..(k as usize * 16_384 + plain.len())], "chunk {k}");
+        // The same bytes as another chunk, or with a byte more or less, do not open.
+        let mut chunk = ct[at as usize..(at + len) as usize].to_vec();
+        // Chunk 0 as chunk 1 has the right length and fails its tag; the
+        // others have the wrong length for the index asked.
+        let want = if k == 0 { PayloadError::Chunk { index: 1 } } else { PayloadError::ChunkLength };
+        assert_eq!(ra.open_chunk((k + 1) % 3, &mut chunk).unwrap_err(), want, "chunk {k} as another");
+        let mut longer = ct[at as usize..(at + len) as usize].to_vec();
+        longer.push(0);
+        assert_eq!(ra.open_chunk(k, &mut longer).unwrap_err(), PayloadError::ChunkLength, "chunk {k} with a byte more");
+    }
+    let mut last = ct[56 + 2 * 16_400..].to_vec();
+    assert_eq!(ra.authenticate_length(&mut last), Ok(msg.len() as u64));
+    let mut bad = ct[56 + 2 * 16_400..].to_vec();
+    bad[3] ^= 1;
+    assert_eq!(ra.authenticate_length(&mut bad), Err(PayloadError::Chunk { index: 2 }));
+    // A ciphertext one chunk shorter than claimed: the "final" chunk is a
+    // full one and fails as such.
+    let ra = RandomAccess::<A>::new(&key, b"ctx", &prefix, 56 + 16_400 + 116).unwrap();
+    let mut not_final = ct[56 + 16_400..56 + 16_400 + 116].to_vec();
+    assert_eq!(ra.authenticate_length(&mut not_final), Err(PayloadError::Chunk { index: 1 }));
+}

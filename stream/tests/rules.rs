@@ -1,0 +1,110 @@
+//! Rules of the I/O layer that mutation testing (`proofs/mutants.sh`) found
+//! no test defending. Each test names the rule.
+#![allow(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a test failure"
+)]
+
+mod common;
+
+use common::{CHUNK, CONTEXT, KEY, SALT, message};
+use ebak_core::aead::DefaultAead as A;
+use ebak_core::cobblestone::{self, PayloadError};
+use ebak_stream::{Failure, OpenError, Options, SealError};
+use std::error::Error;
+use std::io::{self, Read};
+
+/// A reader that is interrupted before every read that would return data.
+struct Jumpy<'a> {
+    data: &'a [u8],
+    interrupt: bool,
+}
+
+impl Read for Jumpy<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.interrupt = !self.interrupt;
+        if self.interrupt {
+            return Err(io::Error::from(io::ErrorKind::Interrupted));
+        }
+        let n = buf.len().min(self.data.len()).min(1000);
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+/// A reader that fails, for good, with a real error.
+struct Dead;
+
+impl Read for Dead {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        Err(io::Error::other("unplugged"))
+    }
+}
+
+/// `Read`'s contract: `Interrupted` means "try again". Opening and sealing
+/// retry it, and give the same bytes as an uninterrupted run.
+#[test]
+fn an_interrupted_read_is_retried() {
+    let msg = message(3 * CHUNK + 5);
+    let ct = cobblestone::seal::<A>(&KEY, &SALT, CONTEXT, &msg).unwrap();
+    for threads in [1, 2] {
+        let opts = Options { threads, progress: None };
+        let mut out = Vec::new();
+        let n = ebak_stream::open::<A>(&KEY, CONTEXT, Jumpy { data: &ct, interrupt: false }, &mut out, &opts).unwrap();
+        assert_eq!((n, &out), (msg.len() as u64, &msg), "open, {threads} threads");
+        let mut sealed = Vec::new();
+        ebak_stream::seal::<A>(&KEY, &SALT, CONTEXT, Jumpy { data: &msg, interrupt: false }, &mut sealed, &opts)
+            .unwrap();
+        assert!(sealed == ct, "seal, {threads} threads");
+    }
+}
+
+/// Any other read error is an error, reported, not retried for ever.
+#[test]
+fn a_failing_input_is_an_error() {
+    for threads in [1, 2] {
+        let opts = Options { threads, progress: None };
+        let r = ebak_stream::open::<A>(&KEY, CONTEXT, Dead, io::sink(), &opts);
+        assert!(matches!(r, Err(OpenError::Io(ref e)) if e.to_string().contains("unplugged")), "{r:?}");
+        let r = ebak_stream::seal::<A>(&KEY, &SALT, CONTEXT, Dead, io::sink(), &opts);
+        assert!(matches!(r, Err(SealError::Io(ref e)) if e.to_string().contains("unplugged")), "{r:?}");
+    }
+}
+
+/// The errors say what failed, and lead to their cause (`source`), as an
+/// application prints and inspects them.
+#[test]
+fn errors_say_what_failed_and_keep_their_cause() {
+    let io_error = || io::Error::other("disk on fire");
+    let payload = PayloadError::Chunk { index: 4 };
+    let open_io = OpenError::Io(io_error());
+    let open_payload = OpenError::Payload(payload);
+    let seal_io = SealError::Io(io_error());
+    let seal_refused = SealError::Payload(cobblestone::SealError::TooManyChunks);
+    for (shown, cause) in [
+        (open_io.to_string(), open_io.source().map(ToString::to_string)),
+        (open_payload.to_string(), open_payload.source().map(ToString::to_string)),
+        (seal_io.to_string(), seal_io.source().map(ToString::to_string)),
+        (seal_refused.to_string(), seal_refused.source().map(ToString::to_string)),
+    ] {
+        assert!(shown.len() > 4, "{shown:?}");
+        assert_eq!(cause.as_deref(), Some(shown.as_str()), "the cause is the error it wraps");
+    }
+    assert!(open_payload.to_string().contains('4'));
+    let failures = [
+        Failure::Payload(payload),
+        Failure::Refused(cobblestone::SealError::Finished),
+        Failure::Io { kind: io::ErrorKind::NotFound, message: "gone".into() },
+        Failure::Worker,
+    ];
+    let shown: Vec<String> = failures.iter().map(ToString::to_string).collect();
+    for s in &shown {
+        assert!(s.len() >= 4, "{s:?}");
+    }
+    assert_eq!(shown[2], "gone");
+    assert_eq!(shown.iter().collect::<std::collections::BTreeSet<_>>().len(), shown.len());
+}
