@@ -359,7 +359,7 @@ fn the_encryptor_counts_its_chunks() {
         assert_eq!(e.next_index(), k);
         e.seal_chunk(&mut vec![0; ENCRYPTED_CHUNK_SIZE]).unwrap();
     }
-    e.seal_final(&mut vec![0; TAG_SIZE]).unwrap();
+    e.seal_final(&mut [0; TAG_SIZE]).unwrap();
     assert_eq!(e.next_index(), 4);
 }
 
