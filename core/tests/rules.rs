@@ -332,7 +332,7 @@ fn accessors_give_back_what_was_put_in() {
 /// The in-order machines print where they stand, never a key.
 #[test]
 fn machines_print_their_state_not_their_keys() {
-    use ebak_core::cobblestone::{Decryptor, RandomAccess, StreamOpener};
+    use ebak_core::cobblestone::{Decryptor, RandomAccess, StreamOpener, StreamSealer};
     let key = [0xab; 32];
     let (mut encryptor, prefix) = Encryptor::<A>::new(&key, &[0xcd; 24], b"");
     encryptor.seal_chunk(&mut vec![0; ENCRYPTED_CHUNK_SIZE]).unwrap();
@@ -341,7 +341,9 @@ fn machines_print_their_state_not_their_keys() {
         format!("{:?}", Decryptor::<A>::new(&key, b"", &prefix).unwrap()),
         format!("{:?}", StreamOpener::<A>::new(&key, b"")),
         format!("{:?}", RandomAccess::<A>::new(&key, b"", &prefix, 56 + 16).unwrap()),
+        format!("{:?}", StreamSealer::<A>::new(&key, &[0xcd; 24], b"")),
     ];
+    assert!(shown[4].contains("StreamSealer") && shown[4].contains("next_index: 0"), "{}", shown[4]);
     assert!(shown[0].contains("Encryptor") && shown[0].contains("next_index: 1"), "{}", shown[0]);
     assert!(shown[1].contains("Decryptor") && shown[1].contains("next_index: 0"), "{}", shown[1]);
     assert!(shown[2].contains("StreamOpener") && shown[2].contains("prefix"), "{}", shown[2]);

@@ -108,3 +108,41 @@ fn errors_say_what_failed_and_keep_their_cause() {
     assert_eq!(shown[2], "gone");
     assert_eq!(shown.iter().collect::<std::collections::BTreeSet<_>>().len(), shown.len());
 }
+
+/// A reader or writer that claims to have moved more bytes than it was
+/// given is broken: that is an I/O error, never bytes made up or skipped.
+#[test]
+fn a_reader_or_writer_that_claims_too_much_is_an_error() {
+    struct Liar;
+    impl Read for Liar {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            Ok(buf.len() + 1)
+        }
+        fn read_vectored(&mut self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+            Ok(bufs.iter().map(|b| b.len()).sum::<usize>() + 1)
+        }
+    }
+    impl io::Write for Liar {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            Ok(buf.len() + 1)
+        }
+        fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+            Ok(bufs.iter().map(|b| b.len()).sum::<usize>() + 1)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let msg = message(2 * CHUNK + 9);
+    let ct = cobblestone::seal::<A>(&KEY, &SALT, CONTEXT, &msg).unwrap();
+    for threads in [1, 2] {
+        let opts = Options { threads, progress: None };
+        let r = ebak_stream::open::<A>(&KEY, CONTEXT, &ct[..], Liar, &opts);
+        assert!(matches!(r, Err(OpenError::Io(_))), "open into a lying writer: {r:?}");
+        let r = ebak_stream::seal::<A>(&KEY, &SALT, CONTEXT, Liar, io::sink(), &opts);
+        assert!(matches!(r, Err(SealError::Io(_))), "seal from a lying reader: {r:?}");
+        // (Sealing into a lying writer is not checked here: the 56-byte
+        // prefix goes through `Write::write_all`, which panics on such a
+        // writer; see the report of issue 18.)
+    }
+}
