@@ -141,8 +141,8 @@ fn a_reader_or_writer_that_claims_too_much_is_an_error() {
         assert!(matches!(r, Err(OpenError::Io(_))), "open into a lying writer: {r:?}");
         let r = ebak_stream::seal::<A>(&KEY, &SALT, CONTEXT, Liar, io::sink(), &opts);
         assert!(matches!(r, Err(SealError::Io(_))), "seal from a lying reader: {r:?}");
-        // (Sealing into a lying writer is not checked here: the 56-byte
-        // prefix goes through `Write::write_all`, which panics on such a
-        // writer; see the report of issue 18.)
+        // Not checked yet: sealing into a lying writer. `SealWriter::with_key`
+        // writes the 56-byte prefix with std's `Write::write_all`, which
+        // panics on such a writer instead of failing.
     }
 }
