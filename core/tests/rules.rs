@@ -11,13 +11,15 @@
 use ebak_core::aead::{AeadError, DefaultAead as A, RustCryptoAes256Gcm};
 use ebak_core::chunk::{ENCRYPTED_CHUNK_SIZE, LayoutError, TAG_SIZE};
 use ebak_core::cobblestone::{self, ChunkCipher, ChunkError, Encryptor, PayloadError, SealError};
+use ebak_core::error::{ContextTooLong, OpenError};
 use ebak_core::error::{ErrorClass, HeaderError};
 use ebak_core::file;
 use ebak_core::header::{Header, MAX_HEADER_SIZE, MAX_SLOT_BODY_SIZE, MAX_SLOTS, MIN_HEADER_SIZE, OtherSlot, Slot};
 use ebak_core::kdf::{KdfError, KdfFloorError, KdfLimitError, KdfParams};
+use ebak_core::recovery_key::RecoveryKeyError;
 use ebak_core::secret::RngError;
 use ebak_core::slot::PasswordSlot;
-use ebak_core::slot::password::SlotError;
+use ebak_core::slot::password::{SlotError, SlotUnwrapError};
 use ebak_core::{Aead, BackupKey};
 use rand_core::{TryCryptoRng, TryRng};
 use std::collections::BTreeSet;
@@ -211,6 +213,36 @@ fn every_error_has_a_message_of_its_own() {
             KdfLimitError::TotalWork { work: 9, ceiling: 8 },
         ]),
         all(&[KdfError::InvalidParams, KdfError::OutOfMemory, KdfError::PasswordTooLong]),
+        all(&[
+            SlotError::EmptyPassword,
+            SlotError::InvalidParams,
+            SlotError::BelowFloor(KdfFloorError::Iterations { iterations: 1, floor: 3 }),
+            SlotError::OverCeiling(KdfLimitError::Iterations { iterations: 99, ceiling: 16 }),
+            SlotError::Kdf(KdfError::OutOfMemory),
+            SlotError::Rng(RngError),
+        ]),
+        all(&[
+            SlotUnwrapError::Limits(KdfLimitError::Iterations { iterations: 99, ceiling: 16 }),
+            SlotUnwrapError::Kdf(KdfError::OutOfMemory),
+        ]),
+        all(&[ContextTooLong]),
+        all(&[
+            file::SealError::Header(HeaderError::DuplicateSlot),
+            file::SealError::ContextTooLong,
+            file::SealError::Rng(RngError),
+        ]),
+        all(&[
+            OpenError::Header(HeaderError::BadMagic),
+            OpenError::NoSlotOpens,
+            OpenError::HeaderMac,
+            OpenError::Payload(PayloadError::Commitment),
+            OpenError::ContextTooLong,
+        ]),
+        all(&[
+            RecoveryKeyError::InvalidCharacter { character: 'x', position: 3 },
+            RecoveryKeyError::TooShort { missing: 2 },
+            RecoveryKeyError::TooLong { extra: 2 },
+        ]),
         all(&CLASSES),
     ];
     for messages in &by_type {
@@ -261,6 +293,18 @@ fn secrets_print_as_redacted() {
         assert!(!s.to_lowercase().contains("abab") && !s.to_lowercase().contains("cdcd"), "{s}");
     }
     assert!(shown[0].contains("Aes256Gcm") && shown[1].starts_with("Derived") && shown[2].starts_with("ChunkCipher"));
+    // A password slot shows its public costs, not its salt or wrapped key.
+    let slot = PasswordSlot::create_without_floor::<A>(
+        &BackupKey::from_bytes(key),
+        "pw",
+        KdfParams { memory_kib: 8, iterations: 1, parallelism: 1 },
+        [0xab; 16],
+        [0xcd; 24],
+    )
+    .unwrap();
+    let shown = format!("{slot:?}");
+    assert!(shown.starts_with("PasswordSlot") && shown.contains("memory_kib: 8"), "{shown}");
+    assert!(!shown.contains("171") && !shown.to_lowercase().contains("abab"), "{shown}");
 }
 
 /// `PasswordSlot::create`'s contract, run: the first check that fails
