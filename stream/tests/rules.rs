@@ -146,3 +146,70 @@ fn a_reader_or_writer_that_claims_too_much_is_an_error() {
         // panics on such a writer instead of failing.
     }
 }
+
+/// `SealWriter::plaintext_len` counts every byte it accepted, sealed or
+/// still in flight on the workers, at any thread count.
+#[test]
+fn the_seal_writer_counts_what_it_accepted() {
+    use ebak_stream::SealWriter;
+    use std::io::Write;
+    let msg = message(3 * ebak_stream::BATCH_CHUNKS * CHUNK + 1234);
+    let ct = cobblestone::seal::<A>(&KEY, &SALT, CONTEXT, &msg).unwrap();
+    for threads in [1, 2, 4] {
+        let mut w = SealWriter::<_, A>::with_key(&KEY, &SALT, CONTEXT, Vec::new(), threads).unwrap();
+        let mut given = 0;
+        for piece in msg.chunks(100_003) {
+            w.write_all(piece).unwrap();
+            given += piece.len();
+            assert_eq!(w.plaintext_len(), given as u64, "{threads} threads");
+        }
+        let (out, len) = w.finish().unwrap();
+        assert_eq!(len, msg.len() as u64);
+        assert!(out == ct, "{threads} threads: not the serial bytes");
+    }
+}
+
+/// A writer interrupted part-way is written to again (`Interrupted` means
+/// "try again"): the plaintext arrives whole.
+#[test]
+fn an_interrupted_write_is_retried() {
+    struct Jumpy(Vec<u8>, bool);
+    impl io::Write for Jumpy {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.1 = !self.1;
+            if self.1 {
+                return Err(io::Error::from(io::ErrorKind::Interrupted));
+            }
+            let n = buf.len().min(777);
+            self.0.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+            let first = bufs.iter().find(|b| !b.is_empty()).map_or(&[][..], |b| &b[..]);
+            self.write(first)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let msg = message(2 * CHUNK + 99);
+    let ct = cobblestone::seal::<A>(&KEY, &SALT, CONTEXT, &msg).unwrap();
+    for threads in [1, 2] {
+        let mut out = Jumpy(Vec::new(), false);
+        ebak_stream::open::<A>(&KEY, CONTEXT, &ct[..], &mut out, &Options { threads, progress: None }).unwrap();
+        assert!(out.0 == msg, "{threads} threads");
+    }
+}
+
+/// An `OpenReader` prints where it stands, not its keys or plaintext.
+#[test]
+fn an_open_reader_prints_its_state() {
+    let ct = cobblestone::seal::<A>(&KEY, &SALT, CONTEXT, b"hello").unwrap();
+    let reader = ebak_stream::OpenReader::<_, A>::with_key(&KEY, CONTEXT, &ct[..], 1).unwrap();
+    let shown = format!("{reader:?}");
+    assert!(
+        shown.starts_with("OpenReader") && shown.contains("released: 0") && shown.contains("done: false"),
+        "{shown}"
+    );
+    assert!(!shown.contains("hello"));
+}
