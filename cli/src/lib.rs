@@ -10,6 +10,7 @@ pub mod error;
 pub mod global;
 pub mod interrupt;
 pub mod progress;
+pub mod remote;
 pub mod secrets;
 pub mod target;
 pub mod whatsapp;

@@ -18,6 +18,12 @@ struct Cli {
     /// Threads for encryption and decryption (0: all cores).
     #[arg(long, global = true, default_value_t = 0, value_name = "N")]
     threads: usize,
+    /// The S3 endpoint for s3://BUCKET/KEY locations (else AWS_ENDPOINT_URL; AWS itself if neither).
+    #[arg(long, global = true, value_name = "URL")]
+    s3_endpoint: Option<String>,
+    /// The S3 region for s3:// locations (else AWS_REGION; us-east-1 if neither).
+    #[arg(long, global = true, value_name = "REGION")]
+    s3_region: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -64,7 +70,7 @@ enum Command {
         /// Files and directories to back up, or `-` for standard input.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
-        /// The backup file to write (`-` for standard output).
+        /// The backup file to write (`-` for standard output), or s3://BUCKET/KEY.
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
         #[command(flatten)]
@@ -90,7 +96,7 @@ enum Command {
     },
     /// Restore a backup into a directory (-C), all of it or the PATHs named, or as one stream (-o).
     Restore {
-        /// The backup file (`-` for standard input).
+        /// The backup file (`-` for standard input), or s3://BUCKET/KEY.
         file: PathBuf,
         /// Restore only these entries (names as `ebak ls` shows them), with what is under them.
         #[arg(value_name = "PATH")]
@@ -118,7 +124,7 @@ enum Command {
     },
     /// List the files in a backup (names, sizes, modes, times); write nothing.
     Ls {
-        /// The backup file (`-` for standard input).
+        /// The backup file (`-` for standard input), or s3://BUCKET/KEY.
         file: PathBuf,
         #[command(flatten)]
         secrets: SecretFlags,
@@ -128,7 +134,7 @@ enum Command {
     },
     /// Authenticate a whole backup and decode its content; write nothing.
     Verify {
-        /// The backup file (`-` for standard input).
+        /// The backup file (`-` for standard input), or s3://BUCKET/KEY.
         file: PathBuf,
         #[command(flatten)]
         secrets: SecretFlags,
@@ -138,7 +144,7 @@ enum Command {
     },
     /// Show a backup's format, key slots and sizes (needs no secret).
     Inspect {
-        /// The backup file (`-` for standard input).
+        /// The backup file (`-` for standard input), or s3://BUCKET/KEY.
         file: PathBuf,
         /// Print JSON.
         #[arg(long)]
@@ -146,7 +152,7 @@ enum Command {
     },
     /// Change, add or remove a password; the payload is not touched.
     Passwd {
-        /// The backup file (rewritten in place, atomically).
+        /// The backup file (rewritten in place, atomically), or s3://BUCKET/KEY (uploaded anew: a full copy).
         file: PathBuf,
         /// Add a password instead of changing one.
         #[arg(long, conflicts_with = "remove")]
@@ -165,7 +171,7 @@ enum Command {
     },
     /// Re-encrypt under a new backup key: revokes a leaked password or key for this file.
     Rotate {
-        /// The backup file (rewritten in place, atomically).
+        /// The backup file (rewritten in place, atomically), or s3://BUCKET/KEY (uploaded anew: a full copy).
         file: PathBuf,
         #[command(flatten)]
         secrets: SecretFlags,
@@ -189,6 +195,7 @@ enum Command {
 fn run(cli: Cli) -> Result<(), CliError> {
     let global = Global { quiet: cli.quiet, threads: cli.threads };
     ebak_cli::progress::set_quiet(cli.quiet);
+    ebak_cli::remote::set_flags(ebak_cli::remote::S3Flags { endpoint: cli.s3_endpoint, region: cli.s3_region });
     match cli.command {
         Command::Keygen => commands::keygen(),
         Command::Backup { paths, output, secrets, new_key, context, no_compress, force, exclude, exclude_file } => {

@@ -1,10 +1,12 @@
 //! Where a command's output goes: a file staged by the library's
 //! [`LocalDir`] store and renamed into place only when everything
-//! succeeded, standard output, or an existing device or FIFO written in
+//! succeeded, an object in S3 (`s3://`, [`crate::remote`]) uploaded the
+//! same way, standard output, or an existing device or FIFO written in
 //! place.
 
 use crate::error::{CliError, store_error};
 use crate::interrupt::Pending;
+use crate::remote::{self, Remote};
 use ebak::store::{LocalDir, Permissions, PutMode, Store, Upload};
 use std::fs;
 use std::io::{self, BufWriter, Write};
@@ -118,7 +120,25 @@ impl Target {
     /// Refuses an output that `create` would refuse, creating nothing (to
     /// check before a prompt).
     pub fn check(path: &Path, force: bool) -> Result<(), CliError> {
+        if let Some(remote) = remote::parse(path)? {
+            return Self::check_remote(&remote, path, force);
+        }
         resolve(path, force).map(drop)
+    }
+
+    fn check_remote(remote: &Remote, path: &Path, force: bool) -> Result<(), CliError> {
+        if !force && remote.exists()? {
+            return Err(exists_error(path));
+        }
+        Ok(())
+    }
+
+    /// An upload of the object `remote`, registered with the interrupt
+    /// handler (which aborts it).
+    fn remote_staged(remote: &Remote, mode: PutMode, path: &Path) -> Result<Self, CliError> {
+        let upload = remote.put(mode)?;
+        let pending = Pending::register_upload(upload.abort_handle());
+        Ok(Self::Staged { upload, pending, path: path.to_path_buf() })
     }
 
     /// A staged write of `name` in `store`, registered with the interrupt
@@ -131,6 +151,9 @@ impl Target {
 
     /// The output of `backup -o` or `restore -o`: see [`resolve`].
     pub fn create(path: &Path, force: bool, permissions: Permissions) -> Result<Self, CliError> {
+        if let Some(remote) = remote::parse(path)? {
+            return Self::remote_staged(&remote, if force { PutMode::Overwrite } else { PutMode::Create }, path);
+        }
         Ok(match resolve(path, force)? {
             Resolved::Stdout => Self::Stdout(BufWriter::with_capacity(1 << 20, io::stdout())),
             Resolved::File(path) => {
@@ -151,6 +174,9 @@ impl Target {
     /// Refuses what [`Target::staged`] would refuse, creating nothing (to
     /// check before asking for a secret).
     pub fn check_staged(path: &Path, force: bool) -> Result<(), CliError> {
+        if let Some(remote) = remote::parse(path)? {
+            return Self::check_remote(&remote, path, force);
+        }
         if !force && fs::symlink_metadata(path).is_ok() {
             return Err(exists_error(path));
         }
@@ -163,6 +189,9 @@ impl Target {
     /// end). An existing `path`, even a symlink, is replaced only with
     /// `force`. Create it after the secrets are read (`crate::interrupt`).
     pub fn staged(path: &Path, force: bool) -> Result<Self, CliError> {
+        if let Some(remote) = remote::parse(path)? {
+            return Self::remote_staged(&remote, if force { PutMode::Overwrite } else { PutMode::Create }, path);
+        }
         Self::check_staged(path, force)?;
         let (store, name) = local(path, Permissions::Private)?;
         let mode = if force { PutMode::Overwrite } else { PutMode::Create };
@@ -172,6 +201,11 @@ impl Target {
     /// A new version of the existing backup `path` (`passwd`, `rotate`):
     /// beside the file a symlink names, with the old file's permissions.
     pub fn rewrite(path: &Path) -> Result<Self, CliError> {
+        if let Some(remote) = remote::parse(path)? {
+            // A new object replaces the old one whole, when the upload
+            // completes: on S3 a new header costs a copy of the payload.
+            return Self::remote_staged(&remote, PutMode::Overwrite, path);
+        }
         let real = fs::canonicalize(path).map_err(|e| CliError::io(path, "cannot open", &e))?;
         let meta = fs::metadata(&real).map_err(|e| CliError::io(path, "cannot open", &e))?;
         if !meta.is_file() {

@@ -12,8 +12,11 @@ use std::path::Path;
 
 /// `ebak inspect`.
 pub fn inspect(file: &Path, json: bool) -> Result<(), CliError> {
+    let remote = crate::remote::parse(file)?;
     let input: Box<dyn Read + Send> = if is_stdio(file) {
         Box::new(io::stdin())
+    } else if let Some(remote) = &remote {
+        remote.reader()?
     } else {
         Box::new(fs::File::open(file).map_err(|e| CliError::io(file, "cannot open", &e))?)
     };
@@ -21,8 +24,13 @@ pub fn inspect(file: &Path, json: bool) -> Result<(), CliError> {
     let Some(input) = crate::whatsapp::inspect_if_crypt15(file, input, json)? else { return Ok(()) };
     let read = Locked::read(input).map_err(|e| from_lib(e, Context::new(file)))?;
     let (header, header_len) = (read.header().clone(), read.header_len());
-    let payload_len =
-        io::copy(&mut read.into_payload(), &mut io::sink()).map_err(|e| CliError::io(file, "cannot read", &e))?;
+    let payload_len = match &remote {
+        // The length the store tells: the payload is not downloaded.
+        Some(remote) => remote.size()?.saturating_sub(header_len),
+        None => {
+            io::copy(&mut read.into_payload(), &mut io::sink()).map_err(|e| CliError::io(file, "cannot read", &e))?
+        }
+    };
     let layout = chunk::layout(payload_len).ok();
     let header = &header;
     if json {

@@ -37,6 +37,8 @@ pub(crate) type Input = Locked<Box<dyn Read + Send>>;
 pub(crate) fn read_input(file: &Path) -> Result<Input, CliError> {
     let input: Box<dyn Read + Send> = if is_stdio(file) {
         Box::new(io::stdin())
+    } else if let Some(remote) = crate::remote::parse(file)? {
+        remote.reader()?
     } else {
         Box::new(fs::File::open(file).map_err(|e| CliError::io(file, "cannot open", &e))?)
     };
@@ -59,7 +61,10 @@ pub(crate) fn open_input<'a>(file: &'a Path, sources: &Sources) -> Result<(Input
 
 /// The plaintext length, if the input is a file (for the progress bar).
 pub(crate) fn plaintext_len(file: &Path, header_len: u64) -> Option<u64> {
-    let len = fs::metadata(file).ok()?.len();
+    let len = match crate::remote::parse(file) {
+        Ok(Some(remote)) => remote.size().ok()?,
+        _ => fs::metadata(file).ok()?.len(),
+    };
     chunk::layout(len.checked_sub(header_len)?).ok().map(|l| l.message_len)
 }
 

@@ -16,7 +16,8 @@
 //!   [`PutMode::Overwrite`] replaces.
 //! - **Reads** return the committed bytes, whole ([`Store::get`]) or a byte
 //!   range ([`Store::get_range`]), so that a reader fetches the header and
-//!   the chunks it needs rather than the whole object.
+//!   the chunks it needs rather than the whole object ([`RangedReader`]
+//!   makes a `Read + Seek` of an object from them).
 //!
 //! Names are `/`-separated relative paths (`photos/2026-12-04.ebak`); every
 //! implementation refuses names with empty, `.` or `..` components, a
@@ -26,8 +27,10 @@
 //! `ebak-store-s3` provides S3-compatible object storage.
 
 mod local;
+mod ranged;
 
 pub use local::{LocalDir, Permissions};
+pub use ranged::RangedReader;
 
 use std::fmt;
 use std::io::{self, Read, Write};
