@@ -43,8 +43,8 @@ pub mod open_file;
 pub mod recovery_key;
 pub mod slot;
 pub mod stream;
-pub mod vault_messages;
 pub mod stream_open;
+pub mod vault_messages;
 
 /// One fuzz target: its name (the file `fuzz/fuzz_targets/<name>.rs`, the
 /// `[[bin]]` in `fuzz/Cargo.toml`, and the corpus `fuzz/corpus/<name>/`)
