@@ -89,6 +89,7 @@ done
 declare -A cost=(
     [open_file]="every execution seals a whole file (HKDF-SHA-512, the header HMAC, AES-256-GCM over up to 64 KiB, one Argon2id run per password slot) and opens it again"
     [stream]="as open_file, and the file also goes through the streaming opener in up to 1024 pieces"
+    [stream_open]="every execution seals a message (up to 33 chunks), opens it with the serial opener and again with ebak_stream::open on up to 4 threads it starts, through readers and writers that may move a byte per call"
     [slot]="most executions run Argon2id once or twice (about 40 us each even at the cheapest costs)"
     [crypt15_header]="besides the parsers, every execution runs the crypt15 decryptor under a fixed key (HKDF-SHA-256, an AES-256-GCM key schedule, a zlib inflater, MD5)"
 )

@@ -113,9 +113,14 @@ impl Header {
     ///
     /// See [`HeaderError`]; [`HeaderError::TrailingData`] if anything
     /// follows the MAC.
-    #[hax_lib::ensures(|result| match result {
-        Ok(header) => header.to_bytes() == bytes,
-        Err(_) => true,
+    #[hax_lib::ensures(|result| match (result, model::header_verdict(bytes)) {
+        // Sound and complete: it accepts exactly the inputs that are one
+        // header, and what it returns re-encodes to them.
+        (Ok(header), Ok(len)) => len == bytes.len() && header.to_bytes() == bytes,
+        (Err(HeaderError::TrailingData), Ok(len)) => len < bytes.len(),
+        // Otherwise the first rule broken, in spec 6 step 1's order.
+        (Err(e), Err(first)) => e == first,
+        _ => false,
     })]
     pub fn parse(bytes: &[u8]) -> Result<Self, HeaderError> {
         read_all(bytes, HeaderError::TrailingData)
@@ -133,16 +138,22 @@ impl Header {
     ///
     /// See [`HeaderError`]. [`HeaderError::Truncated`] means more input is
     /// needed (a file is never shorter than its header).
-    #[hax_lib::ensures(|result| match result {
-        Ok((header, len)) => hax_lib::Prop::from(
-            len <= bytes.len()
+    #[hax_lib::ensures(|result| match (result, model::header_verdict(bytes)) {
+        // Sound and complete: a header is found exactly when the input
+        // starts with one, with its exact length and bytes.
+        (Ok((header, len)), Ok(first_len)) => hax_lib::Prop::from(
+            len == first_len
+                && len <= bytes.len()
                 && len >= MIN_HEADER_SIZE
                 && len <= MAX_HEADER_SIZE
                 && len == header.encoded_len()
                 && header.to_bytes() == bytes[..len]
         ) & spec::slots_ok(&header.slots),
-        Err(HeaderError::BadMagic) => hax_lib::Prop::from(!spec::may_start_with_magic(bytes)),
-        Err(_) => hax_lib::Prop::from(true),
+        // Otherwise the first rule broken, in spec 6 step 1's order
+        // (`BadMagic` exactly when the input does not start with a prefix
+        // of the magic).
+        (Err(e), Err(first)) => hax_lib::Prop::from(e == first),
+        _ => hax_lib::Prop::from(false),
     })]
     pub fn parse_prefix(bytes: &[u8]) -> Result<(Self, usize), HeaderError> {
         // A wrong byte in what is there beats a short input: "x" is not an
@@ -273,6 +284,71 @@ impl Codec for Header {
     }
 }
 
+/// The header grammar as a function of the input (spec 4.1, 4.2 and 6 step
+/// 1), for the contracts above and for the tests that check them: the
+/// length of the header the input starts with, or the first rule it
+/// breaks, in the spec's order. Written from the spec, not from
+/// `parse_prefix`: it reads the fields by position and compares slots as
+/// bytes.
+#[cfg(any(hax, test))]
+pub(crate) mod model {
+    use super::{HEADER_MAC_SIZE, MAGIC, MAX_SLOTS, VERSION};
+    use crate::error::HeaderError;
+    use crate::slot::SLOT_TYPE_PASSWORD;
+    use crate::slot::model::slot_verdict;
+    use alloc::vec::Vec;
+
+    /// Spec 4.2: two slots conflict when they are the same bytes, or are
+    /// both password slots with the same Argon2id salt (body bytes 0..16).
+    fn conflict(a: &[u8], b: &[u8]) -> bool {
+        let salt = |s: &[u8]| s.get(3..19).map(<[u8]>::to_vec);
+        a == b
+            || (a.first() == Some(&SLOT_TYPE_PASSWORD) && b.first() == Some(&SLOT_TYPE_PASSWORD) && salt(a) == salt(b))
+    }
+
+    /// The header at the start of `bytes`: its length, or the first error:
+    /// a byte of the magic differs (`BadMagic`, even in a short input); the
+    /// input ends inside the magic, the version or the count (`Truncated`);
+    /// another version (`UnsupportedVersion`); more than eight slots
+    /// (`TooManySlots`); each slot in turn ([`slot_verdict`]); two slots in
+    /// conflict (`DuplicateSlot`); the input ends inside the MAC
+    /// (`Truncated`).
+    pub(crate) fn header_verdict(bytes: &[u8]) -> Result<usize, HeaderError> {
+        for (i, m) in MAGIC.iter().enumerate() {
+            if bytes.get(i).is_some_and(|b| b != m) {
+                return Err(HeaderError::BadMagic);
+            }
+        }
+        let version = *bytes.get(9).ok_or(HeaderError::Truncated)?;
+        if version != VERSION {
+            return Err(HeaderError::UnsupportedVersion(version));
+        }
+        let count = *bytes.get(10).ok_or(HeaderError::Truncated)?;
+        if usize::from(count) > MAX_SLOTS {
+            return Err(HeaderError::TooManySlots(count));
+        }
+        // magic (9), version, count
+        let mut at: usize = 11;
+        let mut slots: Vec<&[u8]> = Vec::new();
+        for _ in 0..count {
+            let rest = bytes.get(at..).unwrap_or_default();
+            let len = slot_verdict(rest)?;
+            slots.push(rest.get(..len).unwrap_or_default());
+            at = at.checked_add(len).ok_or(HeaderError::Truncated)?;
+        }
+        for (i, a) in slots.iter().enumerate() {
+            if slots.iter().skip(i.saturating_add(1)).any(|b| conflict(a, b)) {
+                return Err(HeaderError::DuplicateSlot);
+            }
+        }
+        let len = at.checked_add(HEADER_MAC_SIZE).ok_or(HeaderError::Truncated)?;
+        if bytes.len() < len {
+            return Err(HeaderError::Truncated);
+        }
+        Ok(len)
+    }
+}
+
 /// Predicates for the contracts above (only with `--cfg hax`).
 #[cfg(hax)]
 #[allow(dead_code, reason = "predicates are used by contracts and by the prover only")]
@@ -310,5 +386,199 @@ pub(crate) mod spec {
             expected.extend_from_slice(&slot.to_bytes());
         }
         encoded == &expected[..]
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    reason = "tests compute expected values from small numbers"
+)]
+mod tests {
+    use super::*;
+    use crate::slot::model::slot_verdict;
+    use crate::slot::read_slot;
+    use alloc::collections::BTreeSet;
+    use alloc::format;
+    use alloc::string::String;
+
+    /// The header's `Codec` view is its byte encoding: `encode` writes
+    /// exactly `to_bytes`, and reading it back gives the same header.
+    #[test]
+    fn the_codec_view_is_the_encoding() {
+        let slot = Slot::Other(OtherSlot::new(0x02, alloc::vec![7; 5]).unwrap());
+        let header = Header::new(&BackupKey::from_bytes([4; 32]), alloc::vec![slot]).unwrap();
+        let mut out = alloc::vec![0xaa];
+        Codec::encode(&header, &mut out);
+        assert_eq!(out.first(), Some(&0xaa));
+        assert_eq!(out.get(1..), Some(&header.to_bytes()[..]));
+        assert_eq!(read_all::<Header>(out.get(1..).unwrap(), HeaderError::TrailingData), Ok(header));
+    }
+
+    /// xorshift64: deterministic inputs.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+        fn bytes(&mut self, n: usize) -> Vec<u8> {
+            (0..n).map(|_| self.next() as u8).collect()
+        }
+    }
+
+    /// A slot's bytes: a password slot with costs valid or not, or a slot
+    /// of another type, of a length its type allows or not.
+    fn slot(rng: &mut Rng) -> Vec<u8> {
+        let mut out = Vec::new();
+        if rng.below(2) == 0 {
+            let costs: [[u32; 3]; 6] = [[8, 1, 1], [65_536, 3, 1], [0, 1, 1], [64, 0, 1], [64, 1, 0], [15, 1, 2]];
+            let [m, t, p] = costs[rng.below(costs.len())];
+            out.extend_from_slice(&[1, 0, 132]);
+            out.extend_from_slice(&rng.bytes(16));
+            for v in [m, t, p] {
+                out.extend_from_slice(&v.to_be_bytes());
+            }
+            out.extend_from_slice(&rng.bytes(104));
+        } else {
+            let len = [0, 1, 40, 1024, 1025][rng.below(5)];
+            out.push([0, 2, 3, 0xff][rng.below(4)]);
+            out.extend_from_slice(&(len as u16).to_be_bytes());
+            out.extend_from_slice(&rng.bytes(len));
+        }
+        out
+    }
+
+    /// A header's bytes, mostly well formed, with repeats and shared salts.
+    fn header(rng: &mut Rng) -> Vec<u8> {
+        let count = [0, 1, 2, 3, 8, 9][rng.below(6)];
+        let mut slots: Vec<Vec<u8>> = (0..count).map(|_| slot(rng)).collect();
+        if count >= 2 && rng.below(3) == 0 {
+            let (a, b) = (rng.below(count), rng.below(count));
+            slots[b] = slots[a].clone();
+            if rng.below(2) == 0 && slots[b].len() > 20 {
+                let last = slots[b].len() - 1;
+                slots[b][last] ^= 1; // same salt, other bytes
+            }
+        }
+        let mut out = MAGIC.to_vec();
+        out.push(VERSION);
+        out.push(count as u8);
+        for s in &slots {
+            out.extend_from_slice(s);
+        }
+        out.extend_from_slice(&rng.bytes(HEADER_MAC_SIZE));
+        out
+    }
+
+    /// One change anywhere: a byte, a cut, bytes added or removed.
+    fn mutate(rng: &mut Rng, b: &mut Vec<u8>) {
+        let at = rng.below(b.len() + 1);
+        match rng.below(7) {
+            0 if at < b.len() => b[at] ^= 1 << rng.below(8),
+            1 if at < b.len() => b[at] = [0, 1, 2, 8, 9, 0x84, 0xff][rng.below(7)],
+            2 => b.truncate(at),
+            3 => {
+                let n = 1 + rng.below(40);
+                b.extend(rng.bytes(n));
+            }
+            4 => b.insert(at, rng.next() as u8),
+            5 if at < b.len() => {
+                b.remove(at);
+            }
+            _ => {}
+        }
+    }
+
+    fn name(e: &HeaderError) -> String {
+        String::from(format!("{e:?}").split([' ', '(', '{']).next().unwrap_or_default())
+    }
+
+    /// The parser contracts, checked on the Rust functions: for headers and
+    /// slots, well formed and changed in every way, each parser returns
+    /// exactly what its `ensures` says, with the verdict of the model of
+    /// spec 6 step 1 (soundness, completeness, and the first error in the
+    /// spec's order).
+    #[test]
+    fn the_parsers_meet_their_contracts() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let (mut header_errors, mut slot_errors) = (BTreeSet::new(), BTreeSet::new());
+        let mut accepted = 0;
+        for case in 0..6000 {
+            let mut b = header(&mut rng);
+            for _ in 0..rng.below(3) {
+                mutate(&mut rng, &mut b);
+            }
+            let verdict = model::header_verdict(&b);
+            // parse_prefix
+            match (Header::parse_prefix(&b), verdict) {
+                (Ok((h, len)), Ok(first)) => {
+                    assert!(len == first && len <= b.len() && (MIN_HEADER_SIZE..=MAX_HEADER_SIZE).contains(&len));
+                    assert!(len == h.encoded_len() && h.to_bytes() == b[..len], "case {case}");
+                    accepted += 1;
+                }
+                (Err(e), Err(first)) => {
+                    assert_eq!(e, first, "case {case}: parse_prefix");
+                    header_errors.insert(name(&e));
+                }
+                (got, want) => panic!("case {case}: parse_prefix {:?}, model {want:?}", got.map(|x| x.1)),
+            }
+            // parse
+            match (Header::parse(&b), verdict) {
+                (Ok(h), Ok(len)) => assert!(len == b.len() && h.to_bytes() == b, "case {case}"),
+                (Err(HeaderError::TrailingData), Ok(len)) => assert!(len < b.len(), "case {case}"),
+                (Err(e), Err(first)) => assert_eq!(e, first, "case {case}: parse"),
+                (got, want) => panic!("case {case}: parse {:?}, model {want:?}", got.map(|_| ())),
+            }
+            // Slot::parse and read_slot, on the input from the first slot on
+            // and on a cut of it.
+            let from = b.get(11..).unwrap_or_default();
+            let cut = &from[..rng.below(from.len() + 1)];
+            for x in [from, cut] {
+                let verdict = slot_verdict(x);
+                match (Slot::parse(x), verdict) {
+                    (Ok(s), Ok(len)) => assert!(len == x.len() && s.to_bytes() == x, "case {case}"),
+                    (Err(HeaderError::TrailingData), Ok(len)) => assert!(len < x.len(), "case {case}"),
+                    (Err(e), Err(first)) => {
+                        assert_eq!(e, first, "case {case}: Slot::parse");
+                        slot_errors.insert(name(&e));
+                    }
+                    (got, want) => panic!("case {case}: Slot::parse {:?}, model {want:?}", got.map(|_| ())),
+                }
+                let mut r = Reader::new(x);
+                match (read_slot(&mut r), verdict) {
+                    (Ok(s), Ok(len)) => {
+                        assert!(s.encoded_len() == len && s.to_bytes() == x[..len] && r.rest() == &x[len..]);
+                    }
+                    (Err(e), Err(first)) => assert_eq!(e, first, "case {case}: read_slot"),
+                    (got, want) => panic!("case {case}: read_slot {:?}, model {want:?}", got.map(|_| ())),
+                }
+            }
+        }
+        // Every verdict was reached, so every arm above was checked.
+        assert!(accepted > 300, "{accepted} headers accepted");
+        let all_header = [
+            "BadMagic",
+            "Truncated",
+            "UnsupportedVersion",
+            "TooManySlots",
+            "ReservedSlotType",
+            "SlotLength",
+            "InvalidKdfParams",
+            "DuplicateSlot",
+        ];
+        for want in all_header {
+            assert!(header_errors.contains(want), "no header ended in {want}: {header_errors:?}");
+        }
+        for want in ["Truncated", "ReservedSlotType", "SlotLength", "InvalidKdfParams"] {
+            assert!(slot_errors.contains(want), "no slot ended in {want}: {slot_errors:?}");
+        }
     }
 }

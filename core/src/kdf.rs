@@ -305,6 +305,17 @@ pub fn normalize_password(password: &str) -> Zeroizing<String> {
     out
 }
 
+/// What an Argon2 failure means to a caller: no memory, a password too
+/// long for Argon2 (2^32 - 1 bytes), or parameters it refused.
+#[hax_lib::opaque]
+const fn kdf_error(e: argon2::Error) -> KdfError {
+    match e {
+        argon2::Error::OutOfMemory => KdfError::OutOfMemory,
+        argon2::Error::PwdTooLong => KdfError::PasswordTooLong,
+        _ => KdfError::InvalidParams,
+    }
+}
+
 /// Argon2id version 0x13 with a 32-byte output, secret and associated data
 /// as RFC 9106 defines them (ebak uses neither; the RFC's test vector does).
 #[hax_lib::opaque]
@@ -328,11 +339,7 @@ pub(crate) fn argon2id_raw(
             .map_err(|_| KdfError::InvalidParams)?
     };
     let mut out = [0u8; KEK_SIZE];
-    let result = argon.hash_password_into(password, salt, &mut out).map_err(|e| match e {
-        argon2::Error::OutOfMemory => KdfError::OutOfMemory,
-        argon2::Error::PwdTooLong => KdfError::PasswordTooLong,
-        _ => KdfError::InvalidParams,
-    });
+    let result = argon.hash_password_into(password, salt, &mut out).map_err(kdf_error);
     let key = DerivedKey::new(out);
     out.zeroize();
     result.map(|()| key)
@@ -369,6 +376,20 @@ impl core::error::Error for KdfError {}
 #[allow(clippy::arithmetic_side_effects, reason = "tests compute expected values")]
 mod tests {
     use super::*;
+
+    /// Each Argon2 failure keeps its meaning (out of memory is not a bad
+    /// parameter; the caller's message and class depend on it). The first
+    /// two cannot be provoked here: the ceilings keep Argon2 from asking
+    /// for more memory than a machine has, and a password of 4 GiB is out
+    /// of reach of a test.
+    #[test]
+    fn argon2_errors_keep_their_meaning() {
+        assert_eq!(kdf_error(argon2::Error::OutOfMemory), KdfError::OutOfMemory);
+        assert_eq!(kdf_error(argon2::Error::PwdTooLong), KdfError::PasswordTooLong);
+        for other in [argon2::Error::MemoryTooLittle, argon2::Error::ThreadsTooFew, argon2::Error::SaltTooShort] {
+            assert_eq!(kdf_error(other), KdfError::InvalidParams);
+        }
+    }
 
     fn hex(s: &str) -> alloc::vec::Vec<u8> {
         (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()

@@ -218,8 +218,10 @@ impl<A: Aead> StreamOpener<A> {
     ///
     /// # Errors
     ///
-    /// The commitment or a chunk fails to verify, or an earlier call
-    /// failed (the same error again).
+    /// The commitment or a chunk fails to verify, `input` is not empty
+    /// after a successful [`finish`](StreamOpener::finish)
+    /// ([`PayloadError::TrailingData`]), or an earlier call failed (the
+    /// same error again).
     pub fn push(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Result<(), PayloadError> {
         loop {
             let step = match &mut self.stage {
@@ -234,6 +236,12 @@ impl<A: Aead> StreamOpener<A> {
                 Stage::Chunks(decryptor) => {
                     if input.is_empty() {
                         return Ok(());
+                    }
+                    if decryptor.is_done() {
+                        // Spec 6 step 4.3: data after the final chunk fails,
+                        // at its first byte (not only once a chunk's worth
+                        // has gathered, or at a later `finish`).
+                        return Err(self.fail(PayloadError::TrailingData));
                     }
                     fill(&mut self.buffer, &mut input, ENCRYPTED_CHUNK_SIZE);
                     if self.buffer.len() == ENCRYPTED_CHUNK_SIZE {

@@ -119,9 +119,14 @@ impl Slot {
     ///
     /// See [`HeaderError`]; [`HeaderError::Truncated`] if the input ends
     /// inside the slot, [`HeaderError::TrailingData`] if anything follows it.
-    #[hax_lib::ensures(|result| match result {
-        Ok(slot) => slot.to_bytes() == bytes,
-        Err(_) => true,
+    #[hax_lib::ensures(|result| match (result, model::slot_verdict(bytes)) {
+        // Sound and complete: it accepts exactly the inputs that are one
+        // slot, and what it returns re-encodes to them.
+        (Ok(slot), Ok(len)) => len == bytes.len() && slot.to_bytes() == bytes,
+        (Err(HeaderError::TrailingData), Ok(len)) => len < bytes.len(),
+        // Otherwise the first rule broken, in spec 6 step 1.4's order.
+        (Err(e), Err(first)) => e == first,
+        _ => false,
     })]
     pub fn parse(bytes: &[u8]) -> Result<Self, HeaderError> {
         read_all(bytes, HeaderError::TrailingData)
@@ -152,9 +157,13 @@ pub(crate) fn conflict(a: &Slot, b: &Slot) -> bool {
 }
 
 /// Reads one slot: `slot_type || body_len || body` (spec 4.2).
-#[hax_lib::ensures(|result| match result {
-    Ok(slot) => spec::splits_slot(r.rest(), &slot, future(r).rest()),
-    Err(_) => true,
+#[hax_lib::ensures(|result| match (result, model::slot_verdict(r.rest())) {
+    // Sound and complete: a slot is read exactly when the input starts with
+    // one, and the cursor moves past exactly its bytes.
+    (Ok(slot), Ok(len)) => slot.encoded_len() == len && spec::splits_slot(r.rest(), &slot, future(r).rest()),
+    // Otherwise the first rule broken, in spec 6 step 1.4's order.
+    (Err(e), Err(first)) => e == first,
+    _ => false,
 })]
 pub(crate) fn read_slot(r: &mut Reader<'_>) -> Result<Slot, HeaderError> {
     let slot_type = r.u8().ok_or(HeaderError::Truncated)?;
@@ -228,6 +237,64 @@ impl Slot {
             Self::Other(o) => o.body.len(),
         };
         body.saturating_add(3)
+    }
+}
+
+/// The slot grammar as a function of the input (spec 4.2, 4.3 and 6 step
+/// 1.4), for the contracts above and for the tests that check them: the
+/// length of the slot the input starts with, or the first rule it breaks,
+/// in the spec's order. Written from the spec, not from `read_slot`: it
+/// reads the fields by position.
+#[cfg(any(hax, test))]
+pub(crate) mod model {
+    use super::{MAX_SLOT_BODY_SIZE, PASSWORD_SLOT_BODY_SIZE, SLOT_TYPE_PASSWORD, SLOT_TYPE_RESERVED};
+    use crate::error::HeaderError;
+    use crate::kdf::KdfParams;
+
+    /// Big-endian `u32` at `at`, if the input has it.
+    fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
+        let b = bytes.get(at..at.checked_add(4)?)?;
+        Some(u32::from_be_bytes([*b.first()?, *b.get(1)?, *b.get(2)?, *b.get(3)?]))
+    }
+
+    /// The slot at the start of `bytes`: its encoded length, or the first
+    /// error: the input ends inside the 3-byte framing (`Truncated`); type
+    /// 0 (`ReservedSlotType`); a length its type does not allow
+    /// (`SlotLength`); the input ends inside the body (`Truncated`); a
+    /// password body whose m, t, p are not valid Argon2id parameters
+    /// (`InvalidKdfParams`).
+    pub(crate) fn slot_verdict(bytes: &[u8]) -> Result<usize, HeaderError> {
+        let (Some(&slot_type), Some(&hi), Some(&lo)) = (bytes.first(), bytes.get(1), bytes.get(2)) else {
+            return Err(HeaderError::Truncated);
+        };
+        let body_len = usize::from(u16::from_be_bytes([hi, lo]));
+        if slot_type == SLOT_TYPE_RESERVED {
+            return Err(HeaderError::ReservedSlotType);
+        }
+        let allowed = if slot_type == SLOT_TYPE_PASSWORD {
+            body_len == PASSWORD_SLOT_BODY_SIZE
+        } else {
+            body_len <= MAX_SLOT_BODY_SIZE
+        };
+        if !allowed {
+            return Err(HeaderError::SlotLength { slot_type });
+        }
+        let len = body_len.checked_add(3).ok_or(HeaderError::Truncated)?;
+        if bytes.len() < len {
+            return Err(HeaderError::Truncated);
+        }
+        if slot_type == SLOT_TYPE_PASSWORD {
+            // Body: kdf_salt (16), m, t, p (4 each), wrapped key (104).
+            let params = KdfParams {
+                memory_kib: u32_at(bytes, 3 + 16).ok_or(HeaderError::Truncated)?,
+                iterations: u32_at(bytes, 3 + 20).ok_or(HeaderError::Truncated)?,
+                parallelism: u32_at(bytes, 3 + 24).ok_or(HeaderError::Truncated)?,
+            };
+            if !params.is_valid() {
+                return Err(HeaderError::InvalidKdfParams);
+            }
+        }
+        Ok(len)
     }
 }
 

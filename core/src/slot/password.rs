@@ -111,8 +111,28 @@ impl PasswordSlot {
     /// See [`SlotError`].
     #[hax_lib::ensures(|result| match result {
         Ok(slot) => KdfFloor::V1.check(&params).is_ok() && spec::created_from(&slot, password, &params, &kdf_salt),
-        Err(SlotError::BelowFloor(_)) => KdfFloor::V1.check(&params).is_err(),
-        Err(_) => true,
+        // The first check that fails decides the error, in this order: the
+        // floor, the password, the costs' validity, the ceilings, and only
+        // then Argon2id itself. So it fails only as stated, and succeeds
+        // whenever every check passes and Argon2id runs.
+        Err(SlotError::BelowFloor(e)) => KdfFloor::V1.check(&params) == Err(e),
+        Err(SlotError::EmptyPassword) => KdfFloor::V1.check(&params).is_ok() && password.is_empty(),
+        Err(SlotError::InvalidParams) => {
+            KdfFloor::V1.check(&params).is_ok() && !password.is_empty() && !params.is_valid()
+        }
+        Err(SlotError::OverCeiling(e)) => {
+            KdfFloor::V1.check(&params).is_ok()
+                && !password.is_empty()
+                && params.is_valid()
+                && KdfLimits::V1.check_slot(&params) == Err(e)
+        }
+        Err(SlotError::Kdf(_)) => {
+            KdfFloor::V1.check(&params).is_ok()
+                && !password.is_empty()
+                && params.is_valid()
+                && KdfLimits::V1.check_slot(&params).is_ok()
+        }
+        Err(SlotError::Rng(_)) => false,
     })]
     pub fn create<A: Aead>(
         backup_key: &BackupKey,
@@ -152,9 +172,9 @@ impl PasswordSlot {
     #[hax_lib::ensures(|result| match result {
         Ok(slot) => spec::created_from(&slot, password, &params, &kdf_salt),
         Err(SlotError::EmptyPassword) => password.is_empty(),
-        Err(SlotError::InvalidParams) => !password.is_empty(),
-        Err(SlotError::OverCeiling(_)) => {
-            !password.is_empty() && params.is_valid() && KdfLimits::V1.check_slot(&params).is_err()
+        Err(SlotError::InvalidParams) => !password.is_empty() && !params.is_valid(),
+        Err(SlotError::OverCeiling(e)) => {
+            !password.is_empty() && params.is_valid() && KdfLimits::V1.check_slot(&params) == Err(e)
         }
         Err(SlotError::Kdf(_)) => {
             !password.is_empty() && params.is_valid() && KdfLimits::V1.check_slot(&params).is_ok()

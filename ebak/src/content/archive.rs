@@ -135,6 +135,18 @@ pub enum Warning {
         /// The cause.
         reason: String,
     },
+    /// One extended attribute left out, the others stored: its name or
+    /// value holds a line break (0x0A), which this version's reader would
+    /// take for a malformed PAX record (content spec 10), or the attributes
+    /// together exceed the 1 MiB a PAX header may hold (content spec 9).
+    XattrLeftOut {
+        /// The file.
+        path: PathBuf,
+        /// The attribute's name.
+        name: String,
+        /// Why, in a few words.
+        reason: &'static str,
+    },
 }
 
 impl fmt::Display for Warning {
@@ -158,6 +170,9 @@ impl fmt::Display for Warning {
             }
             Self::Xattrs { path, reason } => {
                 write!(f, "{}: stored without its extended attributes ({reason})", path.display())
+            }
+            Self::XattrLeftOut { path, name, reason } => {
+                write!(f, "{}: extended attribute {name} left out ({reason})", path.display())
             }
         }
     }

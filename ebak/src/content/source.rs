@@ -10,6 +10,9 @@ use std::path::Path;
 /// How much of a file is read at a time.
 pub(crate) const FILE_BUFFER_BYTES: usize = 1 << 20;
 
+/// The PAX keyword prefix of an extended attribute (content spec 6.4).
+pub(crate) const XATTR_KEYWORD: &str = "SCHILY.xattr.";
+
 /// What went wrong while a file was read, after its header was written:
 /// the rest of its stored length is zeros.
 #[derive(Debug)]
@@ -265,7 +268,7 @@ pub(crate) fn xattrs(path: &Path) -> io::Result<Vec<(String, Vec<u8>)>> {
         };
         if let Some(n) = n {
             value.truncate(n);
-            out.push((format!("SCHILY.xattr.{text}"), value));
+            out.push((format!("{XATTR_KEYWORD}{text}"), value));
         }
     }
     out.sort();

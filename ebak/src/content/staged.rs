@@ -66,10 +66,14 @@ impl StagedTree {
     ///
     /// As [`StagedTree::new`].
     pub fn with_options(dir: &Path, force: bool, options: ExtractOptions) -> Result<Self, Error> {
-        let temp = tempfile::Builder::new()
-            .prefix(TEMP_PREFIX)
-            .tempdir_in(dir)
-            .map_err(|e| Error::io_at(Stage::WriteRestored, dir, e))?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(TEMP_PREFIX);
+        // Owner only (content spec 7.6): until the end, the restored files
+        // sit in directories with the umask's modes, not the backup's, and
+        // no one else may reach them, during the restore or after a kill.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+        let temp = builder.tempdir_in(dir).map_err(|e| Error::io_at(Stage::WriteRestored, dir, e))?;
         let lock = create_lock(temp.path()).map_err(|e| Error::io_at(Stage::WriteRestored, dir, e))?;
         let staging = temp.path().join("new");
         fs::create_dir(&staging).map_err(|e| Error::io_at(Stage::WriteRestored, dir, e))?;
@@ -370,6 +374,15 @@ mod tests {
         assert!(running.temp_path().exists(), "a running restore is left alone");
         drop(running);
         assert!(remove_stale(dir.path()).unwrap().removed.is_empty());
+    }
+
+    #[test]
+    fn the_staging_directory_is_its_owners_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let staged = StagedTree::with_options(dir.path(), false, ExtractOptions::default()).unwrap();
+        let mode = fs::metadata(staged.temp_path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "{mode:o}");
     }
 
     #[test]

@@ -22,6 +22,28 @@ pub(crate) struct Walker<'o, 'a, W: Write> {
 
 /// A file's header with its metadata: mode, owner and group ids, size and
 /// modification time (`tar::HeaderMode::Complete`).
+/// The most data a PAX extended header may hold (content spec 9): a
+/// reader refuses more.
+const MAX_PAX_DATA: usize = 1 << 20;
+
+/// The length of the PAX record `"LEN KEY=VALUE\n"` (content spec 6.8),
+/// `LEN` included: the smallest length whose decimal digits, added to the
+/// rest, give that length back.
+fn pax_record_len(key: usize, value: usize) -> usize {
+    // ' ', '=' and '\n'.
+    let rest = key.saturating_add(value).saturating_add(3);
+    let digits =
+        |n: usize| n.checked_ilog10().map_or(1, |d| usize::try_from(d.saturating_add(1)).unwrap_or(usize::MAX));
+    let mut len = rest.saturating_add(1);
+    loop {
+        let next = rest.saturating_add(digits(len));
+        if next == len {
+            return len;
+        }
+        len = next;
+    }
+}
+
 fn header_for(meta: &fs::Metadata) -> tar::Header {
     let mut header = tar::Header::new_gnu();
     header.set_metadata_in_mode(meta, tar::HeaderMode::Complete);
@@ -42,16 +64,54 @@ impl<'o, 'a, W: Write> Walker<'o, 'a, W> {
     /// has any, for the entry that follows.
     fn append_xattrs(&mut self, src: &Path) -> Result<(), Error> {
         match source::xattrs(src) {
-            Ok(records) if records.is_empty() => Ok(()),
-            Ok(records) => self
-                .builder
-                .append_pax_extensions(records.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
-                .map_err(write_err),
+            Ok(records) => {
+                let records = self.storable_xattrs(src, records);
+                if records.is_empty() {
+                    return Ok(());
+                }
+                self.builder
+                    .append_pax_extensions(records.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
+                    .map_err(write_err)
+            }
             Err(e) => {
                 self.warn(Warning::Xattrs { path: src.to_path_buf(), reason: crate::io_util::io_reason(&e) });
                 Ok(())
             }
         }
+    }
+
+    /// The records of `records` that a reader of this version restores,
+    /// in order: a record whose keyword or value holds a line break is
+    /// left out (the reader splits PAX data at 0x0A: content spec 10), and
+    /// so is every record past the 1 MiB a PAX header may hold (content
+    /// spec 9), each with a warning, so that the backup restores.
+    fn storable_xattrs(&self, src: &Path, records: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
+        let mut kept = Vec::with_capacity(records.len());
+        let mut size = 0usize;
+        for (key, value) in records {
+            let name = key.strip_prefix(source::XATTR_KEYWORD).unwrap_or(&key).to_owned();
+            if key.as_bytes().contains(&b'\n') || value.contains(&b'\n') {
+                self.warn(Warning::XattrLeftOut {
+                    path: src.to_path_buf(),
+                    name,
+                    reason: "a line break in its name or value, which this version cannot restore",
+                });
+                continue;
+            }
+            let record = pax_record_len(key.len(), value.len());
+            match size.checked_add(record) {
+                Some(total) if total <= MAX_PAX_DATA => {
+                    size = total;
+                    kept.push((key, value));
+                }
+                _ => self.warn(Warning::XattrLeftOut {
+                    path: src.to_path_buf(),
+                    name,
+                    reason: "the attributes together exceed the 1 MiB a PAX header holds",
+                }),
+            }
+        }
+        kept
     }
 
     /// Appends `src` (a file, a symlink or a directory tree) under `name`.
@@ -201,4 +261,26 @@ fn is_socket(t: &fs::FileType) -> bool {
 #[cfg(not(unix))]
 fn is_socket(_: &fs::FileType) -> bool {
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pax_record_len;
+
+    #[test]
+    fn pax_record_lengths_count_their_own_digits() {
+        // content spec 6.4's example: "30 SCHILY.xattr.user.test=val\n".
+        assert_eq!(pax_record_len("SCHILY.xattr.user.test".len(), 3), 30);
+        assert_eq!(pax_record_len(0, 0), 4); // "4 =\n"
+        assert_eq!(pax_record_len(1, 2), 7); // "7 k=vv\n"
+        // 96 bytes without the length, 2 digits: 98.
+        assert_eq!(pax_record_len(40, 53), 98);
+        // 97 + 2 = 99; 98 + 2 = 100 has 3 digits, so 101.
+        assert_eq!(pax_record_len(40, 54), 99);
+        assert_eq!(pax_record_len(40, 55), 101);
+        for (k, v) in [(10, 1000), (22, 1 << 20), (5, 99_990)] {
+            let len = pax_record_len(k, v);
+            assert_eq!(len, len.to_string().len() + k + v + 3);
+        }
+    }
 }

@@ -19,6 +19,7 @@
 //! | `stream` | [`stream`] | streaming open in arbitrary pieces agrees with the one-shot open, releases only verified chunks, keeps failing |
 //! | `recovery_key` | [`recovery_key`] | the 64-digit key parser agrees with a model of spec 4.5; formatting is canonical |
 //! | `crypt15_header` | [`crypt15_header`] | the WhatsApp crypt15 header parser, key-file reader and decryptor never panic and keep the invariants of `ebak_crypt15::fuzzing` |
+//! | `stream_open` | [`stream_open`] | `ebak_stream::open` on 1 to 4 threads gives the core's serial verdict and writes exactly the verified prefix, never a byte before its chunk was read and verified |
 //! | `slot` | [`slot`] | slot parsing, KDF ceilings and unwrapping agree with a model of spec 4.2, 4.3, 6 step 2 and 8 |
 //! | `vault_messages` | [`vault_messages`] | the vault's message parsers are canonical; a hostile vault cannot make the client accept another key; fuzzed KE3s and tickets never pass |
 #![forbid(unsafe_code)]
@@ -42,6 +43,7 @@ pub mod open_file;
 pub mod recovery_key;
 pub mod slot;
 pub mod stream;
+pub mod stream_open;
 pub mod vault_messages;
 
 /// One fuzz target: its name (the file `fuzz/fuzz_targets/<name>.rs`, the
@@ -67,4 +69,5 @@ pub const TARGETS: &[Target] = &[
     Target { name: "slot", run: slot::run },
     Target { name: "crypt15_header", run: crypt15_header::run },
     Target { name: "vault_messages", run: vault_messages::run },
+    Target { name: "stream_open", run: stream_open::run },
 ];

@@ -25,6 +25,9 @@ struct Gen {
     kdf: Kdf,
     key: [u8; 32],
     tests: Vec<KeyWrapTest>,
+    /// Valid slots, with their passwords, that invalid vectors were made
+    /// from and that are not vectors themselves (for [`crate::one_change`]).
+    bases: Vec<(Vec<u8>, String)>,
 }
 
 impl Gen {
@@ -185,7 +188,21 @@ const HEADER: &[&str] = &[
 /// Builds the file.
 #[must_use]
 pub fn generate() -> VectorFile<KeyWrapTest> {
-    let mut g = Gen { kdf: Kdf::default(), key: seed::array("keywrap/backup-key"), tests: Vec::new() };
+    let (file, report) = generate_checked();
+    assert!(
+        report.problems.is_empty(),
+        "key-slot vectors that break more than one rule:\n{}",
+        report.problems.join("\n")
+    );
+    file
+}
+
+/// Builds the file, and checks that every invalid vector is one change
+/// away from a valid slot ([`crate::one_change`]).
+#[must_use]
+pub fn generate_checked() -> (VectorFile<KeyWrapTest>, crate::one_change::Report) {
+    let mut g =
+        Gen { kdf: Kdf::default(), key: seed::array("keywrap/backup-key"), tests: Vec::new(), bases: Vec::new() };
     valid(&mut g);
     malformed(&mut g);
     ceilings(&mut g);
@@ -193,13 +210,17 @@ pub fn generate() -> VectorFile<KeyWrapTest> {
     for t in &g.tests {
         assert!(t.result.is_some());
     }
+    let report = crate::one_change::check_keywrap_vectors(&g.tests, &g.bases);
     let group = TestGroup {
         group_type: "EbakKeyWrapTest",
         source: Source { name: "ebak-vectors", version: crate::GENERATOR_VERSION },
         kdf_ceilings: Some(KdfCeilings::v1()),
         tests: g.tests,
     };
-    assemble("ebak-v1-keywrap", "ebak_v1_keywrap_test_schema.json", HEADER.to_vec(), NOTES, group, |t| &t.flags)
+    (
+        assemble("ebak-v1-keywrap", "ebak_v1_keywrap_test_schema.json", HEADER.to_vec(), NOTES, group, |t| &t.flags),
+        report,
+    )
 }
 
 const ASCII: &str = "correct horse battery staple";
@@ -299,6 +320,7 @@ fn wrong(g: &mut Gen) {
     g.fails("the password with a trailing space", &["WrongPassword"], &slot, "correct horse battery staple ", NoSlotOpens);
     g.fails("the empty password", &["WrongPassword"], &slot, "", NoSlotOpens);
     let office = Gen::inputs("office", "office", FLOOR).slot(&mut g.kdf, &g.key).encode();
+    g.bases.push((office.clone(), "office".into()));
     g.fails("slot made from \"office\"; password \"o\u{fb01}ce\" with the U+FB01 ligature, which NFKC (not NFC) turns into \"fi\"", &["NotNfkc"], &office, "o\u{fb01}ce", NoSlotOpens);
 
     // Body offsets in the encoded slot (3 bytes of type and body_len first):

@@ -23,6 +23,7 @@ pub mod content_vectors;
 pub mod file_vectors;
 pub mod keywrap_vectors;
 pub mod model;
+pub mod one_change;
 pub mod payload;
 pub mod raw;
 pub mod recovery_key_vectors;

@@ -7,6 +7,7 @@ use ebak_fuzz_harness::input::{FILE_SPEC_SIZE, FUZZ_KEY_TEXT, FileSpec, MUTATION
 use ebak_fuzz_harness::open_file::BuiltInput;
 use ebak_fuzz_harness::slot::{SlotFields, SlotInput};
 use ebak_fuzz_harness::stream::StreamInput;
+use ebak_fuzz_harness::stream_open::{FIXED_SIZE, Fixed, StreamOpenInput};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Read;
@@ -155,6 +156,46 @@ fn slot_inputs() -> Vec<(String, SlotInput)> {
     out
 }
 
+/// `stream_open` inputs: every length class on 1 to 4 threads with read
+/// sizes around the chunk and the prefix, a wrong key and context, and one
+/// of each mutation kind in each region.
+fn stream_open_inputs() -> Vec<StreamOpenInput> {
+    let reads = [[1, 16_400], [16_399, 16_401], [56, 4096], [0, 0], [65_535, 7], [16_400, 16_400]];
+    let mut out = Vec::new();
+    for n in 0..16u8 {
+        let fixed = Fixed {
+            length: n,
+            length_extra: u16::from(n) * 4099,
+            fill: n,
+            flags: n % 4,
+            reads: reads[usize::from(n) % reads.len()],
+            write: [0, 1, 4096, 16_385][usize::from(n) % 4],
+        };
+        out.push(StreamOpenInput { fixed, mutations: Vec::new() });
+    }
+    for flags in [4, 8, 12] {
+        let fixed = Fixed { length: 10, length_extra: 5000, fill: 1, flags, reads: [4096, 4096], write: 0 };
+        out.push(StreamOpenInput { fixed, mutations: Vec::new() });
+    }
+    let mut n: u8 = 0;
+    for op in 0..8 {
+        for region in 0..4 {
+            n += 1;
+            let fixed = Fixed {
+                length: [14, 12, 8, 15][usize::from(region)],
+                length_extra: u16::from(n) * 613,
+                fill: n,
+                flags: n % 4,
+                reads: reads[usize::from(n) % reads.len()],
+                write: 0,
+            };
+            let m = mutation(op, region, u32::from(n) * 7919, n.wrapping_mul(13) | 1);
+            out.push(StreamOpenInput { fixed, mutations: vec![m] });
+        }
+    }
+    out
+}
+
 /// Every seed, in a fixed order.
 pub fn all() -> Vec<Seed> {
     let mut seeds = Vec::new();
@@ -212,6 +253,9 @@ pub fn all() -> Vec<Seed> {
     for (name, input) in ebak_fuzz_harness::vault_messages::seed_inputs() {
         push("vault_messages", format!("seed-{name}"), input);
     }
+    for (n, input) in stream_open_inputs().into_iter().enumerate() {
+        push("stream_open", format!("seed-{n:03}"), input.encode());
+    }
     // Content duplicates within a target add nothing.
     let mut seen = BTreeSet::new();
     seeds.retain(|s| seen.insert((s.target, s.data.clone())));
@@ -237,5 +281,10 @@ pub fn check_encoders() {
     }
     for (_, input) in slot_inputs() {
         assert_eq!(SlotInput::decode(&input.encode()).unwrap(), input);
+    }
+    for input in stream_open_inputs() {
+        let bytes = input.encode();
+        assert_eq!(bytes.len(), FIXED_SIZE + MUTATION_SIZE * input.mutations.len());
+        assert_eq!(StreamOpenInput::decode(&bytes).unwrap(), input);
     }
 }

@@ -35,6 +35,9 @@ pub struct Gen {
     /// Argon2id, cached.
     pub kdf: Kdf,
     tests: Vec<FileTest>,
+    /// The valid files that payload vectors were made from and that are not
+    /// vectors themselves (for [`crate::one_change`]).
+    bases: Vec<crate::one_change::FileCase>,
 }
 
 impl Gen {
@@ -146,6 +149,13 @@ impl Gen {
         let mut file = header.to_vec();
         file.extend_from_slice(payload);
         let context = original.app_context.clone();
+        self.bases.push(crate::one_change::FileCase {
+            tc_id: 0,
+            file: [header, &original.bytes[..]].concat(),
+            secret: crate::one_change::Try::Key(*key),
+            context: context.clone(),
+            backup_key: Some(*key),
+        });
         let mut t = self.base(comment, flags, Secret::Key(key), &context, &file);
         t.header_length = Some(header.len());
         if released_chunks > 0 {
@@ -426,6 +436,15 @@ const HEADER: &[&str] = &[
 /// Builds the file.
 #[must_use]
 pub fn generate() -> VectorFile<FileTest> {
+    let (file, report) = generate_checked();
+    assert!(report.problems.is_empty(), "file vectors that break more than one rule:\n{}", report.problems.join("\n"));
+    file
+}
+
+/// Builds the file, and checks that every invalid vector is one change
+/// away from a valid file ([`crate::one_change`]).
+#[must_use]
+pub fn generate_checked() -> (VectorFile<FileTest>, crate::one_change::Report) {
     let mut g = Gen::default();
     let f = fixtures::Fixtures::new(&mut g.kdf);
     valid::add(&mut g, &f);
@@ -436,11 +455,12 @@ pub fn generate() -> VectorFile<FileTest> {
     for t in &g.tests {
         assert!(t.secret_type.is_some() && t.result.is_some());
     }
+    let report = crate::one_change::check_file_vectors(&g.tests, &g.bases);
     let group = TestGroup {
         group_type: "EbakFileTest",
         source: Source { name: "ebak-vectors", version: crate::GENERATOR_VERSION },
         kdf_ceilings: Some(crate::model::KdfCeilings::v1()),
         tests: g.tests,
     };
-    assemble("ebak-v1-file", "ebak_v1_file_test_schema.json", HEADER.to_vec(), NOTES, group, |t| &t.flags)
+    (assemble("ebak-v1-file", "ebak_v1_file_test_schema.json", HEADER.to_vec(), NOTES, group, |t| &t.flags), report)
 }
