@@ -52,6 +52,6 @@ rc=0
 grep -q "destroyed" err.txt || { cat err.txt >&2; exit 1; }
 echo "the right password after 10 wrong ones: refused (exit 3): $(tail -n 1 err.txt)"
 "$ebak_bin" vault status v.ebak | tail -n 1
-EBAK_PASSWORD= "$ebak_bin" restore v.ebak -C out-key --key-file key.txt
+EBAK_PASSWORD='' "$ebak_bin" restore v.ebak -C out-key --key-file key.txt
 diff -r data out-key/data
 echo "restored with the 64-digit key after the record was destroyed: identical"
