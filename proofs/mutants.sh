@@ -47,11 +47,13 @@ base=${EBAK_MUTANTS_BASE:-HEAD^1}
 # In CI (a fresh clone) mutate in place and reuse the target directory; by
 # hand, mutate a copy, so that an interrupted run cannot leave a mutant in
 # the working tree.
-place=()
+# One mutant at a time either way (--in-place allows no other; a copy on
+# 2 cores gains nothing from two builds at once).
+place=(--jobs 1)
 if [ "${CI:-}" = true ]; then place=(--in-place); fi
 # The tests section already ran the suite unmutated: no baseline, and a
 # fixed timeout per mutant (the core's tests take seconds).
-common=(--baseline=skip --timeout 240 --build-timeout 600 --jobs 1 "${place[@]}")
+common=(--baseline=skip --timeout 240 --build-timeout 600 "${place[@]}")
 
 run() { # run NAME PACKAGE ARGS...: one cargo-mutants run; its survivors to $work/NAME.missed
     local name=$1 package=$2
