@@ -13,6 +13,9 @@
 //!   copies a stream makes (the bound), for each AEAD backend;
 //! - [`peers`]: the `age` crate's payload stream, a ChaCha20-Poly1305
 //!   STREAM, and `memcpy`, the physical ceiling;
+//! - [`platform`]: what this machine allows a parallel stream without
+//!   ebak: the raw AEAD on every core, the bare copy-in / AEAD / copy-out
+//!   pipeline on std threads, and the thread hand-off latency;
 //! - [`timing`]: interleaved A/B rounds, so that noise on a shared machine
 //!   hits both sides of a ratio;
 //! - [`generator`]: a message and a ciphertext of any length produced on
@@ -33,6 +36,7 @@
 pub mod ebak;
 pub mod generator;
 pub mod peers;
+pub mod platform;
 pub mod timing;
 
 /// The message sizes every workload is measured at.

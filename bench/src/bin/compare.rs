@@ -15,7 +15,7 @@
 
 use ebak_bench::ebak::{self, Kind};
 use ebak_bench::timing::{self, Comparison, Plan};
-use ebak_bench::{Backend, Op, SIZES, Workload, peers};
+use ebak_bench::{Backend, Op, SIZES, Workload, peers, platform};
 use std::fmt::Write as _;
 use std::time::Instant;
 
@@ -145,6 +145,26 @@ fn main() {
                     || ebak::workload(Kind::RawPlusCopies, backend, op, size_of(size)),
                     None,
                 );
+                // The same shape with nothing of ebak's: copy in, 16 KiB
+                // AEAD calls, copy out. Against raw it is the bound for any
+                // Read/Write stream over an in-place AEAD on this machine;
+                // against it, what ebak's layer adds.
+                r.compare(
+                    format!("bare pipeline serial / raw AES-GCM [{b}]"),
+                    format!("bare_raw_{}_{}_{size}", backend.key(), op.name()),
+                    (op, size),
+                    || platform::bare_pipeline(backend, op, size_of(size), 1),
+                    || ebak::workload(Kind::Raw, backend, op, size_of(size)),
+                    None,
+                );
+                r.compare(
+                    format!("ebak-stream serial / bare pipeline serial [{b}]"),
+                    format!("stream_bare_serial_{}_{}_{size}", backend.key(), op.name()),
+                    (op, size),
+                    || ebak::workload(Kind::Stream(1), backend, op, size_of(size)),
+                    || platform::bare_pipeline(backend, op, size_of(size), 1),
+                    None,
+                );
             }
         }
     }
@@ -233,10 +253,43 @@ fn main() {
         }
     }
 
-    print_report(&r, &memcpy, quick, started.elapsed().as_secs_f64());
+    // What this machine allows any parallel stream (bench/src/platform.rs):
+    // the cipher alone on every core, and the bare pipeline.
+    for backend in Backend::ALL {
+        let b = backend.name();
+        for op in Op::ALL {
+            r.compare(
+                format!("raw AES-GCM, all cores / one core [{b}]"),
+                format!("raw_cores_{}_{}_64MiB", backend.key(), op.name()),
+                (op, "64MiB"),
+                || platform::raw_threads(backend, op, len, 0),
+                || ebak::workload(Kind::Raw, backend, op, len),
+                None,
+            );
+            r.compare(
+                format!("bare pipeline parallel / serial [{b}]"),
+                format!("bare_parallel_serial_{}_{}_64MiB", backend.key(), op.name()),
+                (op, "64MiB"),
+                || platform::bare_pipeline(backend, op, len, 0),
+                || platform::bare_pipeline(backend, op, len, 1),
+                None,
+            );
+            r.compare(
+                format!("ebak-stream parallel / bare pipeline parallel [{b}]"),
+                format!("stream_bare_parallel_{}_{}_64MiB", backend.key(), op.name()),
+                (op, "64MiB"),
+                || ebak::workload(Kind::Stream(0), backend, op, len),
+                || platform::bare_pipeline(backend, op, len, 0),
+                None,
+            );
+        }
+    }
+    let handoff = platform::handoff_round_trip(200);
+
+    print_report(&r, &memcpy, handoff, quick, started.elapsed().as_secs_f64());
 }
 
-fn print_report(r: &Report, memcpy: &[(&str, f64)], quick: bool, seconds: f64) {
+fn print_report(r: &Report, memcpy: &[(&str, f64)], handoff: std::time::Duration, quick: bool, seconds: f64) {
     let threads = ebak_stream::Options::ALL_CORES.workers();
     println!();
     println!("| comparison (A / B) | op | size | A GB/s | B GB/s | A/B | rounds min-max | target |");
@@ -267,6 +320,8 @@ fn print_report(r: &Report, memcpy: &[(&str, f64)], quick: bool, seconds: f64) {
     for (size, t) in memcpy {
         println!("memcpy ceiling, {size}: {:.2} GB/s (one core)", gbps(*t));
     }
+    let handoff_us = handoff.as_secs_f64() * 1e6;
+    println!("thread hand-off round trip: {handoff_us:.1} us (median of 200: a value to a thread asleep in recv, and back)");
     println!(
         "parallel = {threads} worker threads; {} mode; {} rounds of {:?} per side; {:.0} s in all",
         if quick { "quick" } else { "full" },
@@ -284,6 +339,6 @@ fn print_report(r: &Report, memcpy: &[(&str, f64)], quick: bool, seconds: f64) {
     for (size, t) in memcpy {
         let _ = write!(line, " memcpy_gbps_{size}={:.2}", gbps(*t));
     }
-    let _ = write!(line, " missed={}", missed.len());
+    let _ = write!(line, " handoff_us={handoff_us:.1} missed={}", missed.len());
     println!("{line}");
 }
