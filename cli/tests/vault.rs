@@ -17,7 +17,7 @@
 mod common;
 
 use common::*;
-use ebak_vault::http::{HttpConfig, serve};
+use ebak_vault::http::{HttpConfig, LoopbackServer};
 use ebak_vault::keyfile::KeySets;
 use ebak_vault::service::{Config, Vault};
 use ebak_vault::storage::sqlite::SqliteStorage;
@@ -25,15 +25,13 @@ use predicates::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// A running vault: the server's library on SQLite, no rate limits (the
 /// tests make many logins on loopback), no log lines.
 struct TestVault {
     url: String,
     key_id: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _server: LoopbackServer,
     _dir: tempfile::TempDir,
 }
 
@@ -46,33 +44,8 @@ impl TestVault {
         let config = Config { account_logins_per_minute: 0, ..Config::default() };
         let http = HttpConfig { ip_rate: 0, log: false, ..HttpConfig::default() };
         let vault = Arc::new(Vault::new(keys, Arc::new(storage), config));
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                serve(listener, vault, http, Duration::from_secs(1), async {
-                    let _ = rx.await;
-                })
-                .await
-                .unwrap();
-            });
-        });
-        let addr = addr_rx.recv().unwrap();
-        Self { url: format!("http://{addr}"), key_id, stop: Some(tx), thread: Some(thread), _dir: dir }
-    }
-}
-
-impl Drop for TestVault {
-    fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        let server = LoopbackServer::start(vault, http, 1).unwrap();
+        Self { url: server.url(), key_id, _server: server, _dir: dir }
     }
 }
 

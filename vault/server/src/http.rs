@@ -247,3 +247,88 @@ pub async fn serve(
     sweeper.abort();
     Ok(())
 }
+
+/// A vault served on a free loopback port by a thread of its own, until it
+/// is dropped: what the client's and the tool's tests run against, and a
+/// way for another program to run a real vault inside its own tests.
+#[derive(Debug)]
+pub struct LoopbackServer {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl LoopbackServer {
+    /// Serves `vault` on `127.0.0.1`, on a runtime of `worker_threads`
+    /// threads (at least one), with the transport limits of `config`.
+    ///
+    /// # Errors
+    ///
+    /// The thread, the runtime or the listening socket could not be set up.
+    pub fn start(vault: Arc<Vault>, config: HttpConfig, worker_threads: usize) -> std::io::Result<Self> {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (ready, listening) = std::sync::mpsc::channel::<std::io::Result<SocketAddr>>();
+        let thread = std::thread::Builder::new().name("ebak-vault-loopback".into()).spawn(move || {
+            let runtime =
+                tokio::runtime::Builder::new_multi_thread().worker_threads(worker_threads.max(1)).enable_all().build();
+            let runtime = match runtime {
+                Ok(r) => r,
+                Err(e) => {
+                    let _ = ready.send(Err(e));
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                let bound = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await;
+                let listener = match bound.and_then(|l| l.local_addr().map(|a| (l, a))) {
+                    Ok((listener, addr)) => {
+                        let _ = ready.send(Ok(addr));
+                        listener
+                    }
+                    Err(e) => {
+                        let _ = ready.send(Err(e));
+                        return;
+                    }
+                };
+                let _ = serve(listener, vault, config, Duration::from_secs(1), async {
+                    let _ = stopped.await;
+                })
+                .await;
+            });
+        })?;
+        match listening.recv() {
+            Ok(Ok(addr)) => Ok(Self { addr, stop: Some(stop), thread: Some(thread) }),
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                Err(e)
+            }
+            Err(_) => {
+                let _ = thread.join();
+                Err(std::io::Error::other("the vault's thread ended before it listened"))
+            }
+        }
+    }
+
+    /// The address it listens on.
+    #[must_use]
+    pub const fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Its URL, `http://127.0.0.1:PORT`.
+    #[must_use]
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for LoopbackServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

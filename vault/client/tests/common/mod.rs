@@ -2,7 +2,7 @@
 #![allow(dead_code, reason = "each test file uses part of it")]
 
 use ebak_core::kdf::KdfParams;
-use ebak_vault::http::{HttpConfig, serve};
+use ebak_vault::http::{HttpConfig, LoopbackServer};
 use ebak_vault::keyfile::KeySets;
 use ebak_vault::service::{Config, Vault};
 use ebak_vault::storage::Storage;
@@ -11,7 +11,6 @@ use ebak_vault::storage::sqlite::SqliteStorage;
 use ebak_vault_client::Options;
 use ebak_vault_proto::PublicKeys;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Cheap key stretching: the vault never runs it, so its cost changes
 /// nothing on the server, and the tests run many logins.
@@ -42,8 +41,7 @@ pub struct TestVault {
     pub url: String,
     pub keys: PublicKeys,
     pub vault: Arc<Vault>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _server: LoopbackServer,
     _dir: tempfile::TempDir,
 }
 
@@ -54,23 +52,8 @@ impl TestVault {
         let keys = KeySets::generate(0).unwrap();
         let public = *keys.current().1.public();
         let vault = Arc::new(Vault::new(keys, storage, config));
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let served = Arc::clone(&vault);
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                serve(listener, served, http, Duration::from_secs(1), async {
-                    let _ = rx.await;
-                })
-                .await
-                .unwrap();
-            });
-        });
-        let addr = addr_rx.recv().unwrap();
-        Self { url: format!("http://{addr}"), keys: public, vault, stop: Some(tx), thread: Some(thread), _dir: dir }
+        let server = LoopbackServer::start(Arc::clone(&vault), http, 2).unwrap();
+        Self { url: server.url(), keys: public, vault, _server: server, _dir: dir }
     }
 
     /// The default engine (SQLite in a temporary directory).
@@ -89,17 +72,6 @@ impl TestVault {
             out.push(("postgres", Self::start(Arc::new(PostgresStorage::connect(&url, 8).unwrap()), config, http)));
         }
         out
-    }
-}
-
-impl Drop for TestVault {
-    fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
