@@ -6,6 +6,8 @@
 //!   call on one thread it is the cipher's own scaling here: what two
 //!   cores give when nothing is shared and nothing waits (memory
 //!   bandwidth, frequency and the hypervisor included).
+//! - [`memcpy_threads`]: `memcpy` the same way, each thread its own part:
+//!   the memory bandwidth two cores' copies share.
 //! - [`bare_pipeline`]: the smallest pipeline a `Read`/`Write` stream over
 //!   an in-place AEAD can be, and nothing of ebak's: the caller copies
 //!   512 KiB of the message into a buffer, a worker seals or opens it in
@@ -101,6 +103,40 @@ impl<A: Aead> Workload for RawThreads<A> {
             }
             if let Some((i, p)) = first {
                 one(i, p);
+            }
+        });
+    }
+}
+
+/// `memcpy` on `threads` threads (0: one per core), each copying its own
+/// part of a `len`-byte buffer: the memory bandwidth the copies of a
+/// parallel stream share.
+#[must_use]
+pub fn memcpy_threads(len: usize, threads: usize) -> Box<dyn Workload> {
+    Box::new(MemcpyThreads { src: filler(len), dst: vec![0u8; len], parts: resolve(threads) })
+}
+
+struct MemcpyThreads {
+    src: Vec<u8>,
+    dst: Vec<u8>,
+    parts: usize,
+}
+
+impl Workload for MemcpyThreads {
+    fn bytes(&self) -> u64 {
+        self.src.len() as u64
+    }
+
+    fn run(&mut self) {
+        let part = self.src.len().div_ceil(self.parts.max(1)).max(1);
+        std::thread::scope(|s| {
+            let mut pairs = black_box(self.dst.as_mut_slice()).chunks_mut(part).zip(self.src.chunks(part));
+            let first = pairs.next();
+            for (d, src) in pairs {
+                s.spawn(move || d.copy_from_slice(src));
+            }
+            if let Some((d, src)) = first {
+                d.copy_from_slice(src);
             }
         });
     }

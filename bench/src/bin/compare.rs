@@ -284,6 +284,14 @@ fn main() {
             );
         }
     }
+    r.compare(
+        "memcpy, all cores / one core".into(),
+        "memcpy_cores_64MiB".into(),
+        (Op::Seal, "64MiB"),
+        || platform::memcpy_threads(len, 0),
+        || peers::memcpy(len),
+        None,
+    );
     let handoff = platform::handoff_round_trip(200);
 
     print_report(&r, &memcpy, handoff, quick, started.elapsed().as_secs_f64());
