@@ -104,6 +104,35 @@ fn force_replaces_a_symlink_instead_of_writing_through_it() {
     assert_eq!(fs::read_dir(&elsewhere).unwrap().count(), 0, "nothing written through the symlink");
 }
 
+/// `-C LINK`, where LINK names a directory, restores into that directory
+/// (as `tar -C` does) and leaves the link a link; a link to a file, or one
+/// that leads nowhere, is refused as before.
+#[cfg(unix)]
+#[test]
+fn restore_into_a_symlink_to_a_directory_follows_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = tree_backup(dir.path());
+    let real = dir.path().join("real");
+    let link = dir.path().join("link");
+    fs::create_dir(&real).unwrap();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let out = run(&[&"restore", &file, &"-C", &link]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(fs::read_to_string(real.join("tree/sub/b.txt")).unwrap(), "b from the backup");
+    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link is left a link");
+    assert!(leftovers(&real).is_empty());
+    let to_file = dir.path().join("to-file");
+    std::os::unix::fs::symlink(&file, &to_file).unwrap();
+    let dangling = dir.path().join("dangling");
+    std::os::unix::fs::symlink(dir.path().join("nowhere"), &dangling).unwrap();
+    for bad in [&to_file, &dangling] {
+        let out = run(&[&"restore", &file, &"-C", bad]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("exists and is not a directory"), "{}", stderr(&out));
+    }
+    assert!(!dir.path().join("nowhere").exists(), "nothing created through a dangling link");
+}
+
 #[test]
 fn named_paths_are_restored_alone() {
     let dir = tempfile::tempdir().unwrap();

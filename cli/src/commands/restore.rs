@@ -108,9 +108,20 @@ fn remove_stale(dir: &Path) -> Result<(), CliError> {
 }
 
 fn restore_dir(args: &RestoreArgs, dir: &Path, global: Global) -> Result<(), CliError> {
-    if fs::symlink_metadata(dir).is_ok_and(|m| !m.is_dir()) {
-        return Err(CliError::usage(format!("{} exists and is not a directory", dir.display())));
-    }
+    let resolved;
+    let dir = match fs::symlink_metadata(dir) {
+        // `-C LINK` where LINK names a directory: restore into that
+        // directory, as `tar -C` does. Only this top-level name is
+        // followed; nothing inside the backup ever is.
+        Ok(m) if m.file_type().is_symlink() && fs::metadata(dir).is_ok_and(|t| t.is_dir()) => {
+            resolved = fs::canonicalize(dir).map_err(|e| CliError::io(dir, "cannot resolve", &e))?;
+            resolved.as_path()
+        }
+        Ok(m) if !m.is_dir() => {
+            return Err(CliError::usage(format!("{} exists and is not a directory", dir.display())));
+        }
+        _ => dir,
+    };
     let selection = Selection::only(&args.paths).map_err(|e| from_lib(e.into(), Context::new(&args.file)))?;
     let (input, unlocked, cx) = open_input(&args.file, &args.sources)?;
     let cx = Context { raw_hint: "use --raw -o FILE", ..cx };
