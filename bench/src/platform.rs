@@ -176,9 +176,7 @@ impl<A: Aead + 'static> Bare<A> {
         let mut src = filler(len);
         let tags = match op {
             Op::Seal => Vec::new(),
-            Op::Open => {
-                src.chunks_mut(CHUNK_SIZE).map(|c| aead.seal_in_place(&NONCE, &[], c).expect("seal")).collect()
-            }
+            Op::Open => src.chunks_mut(CHUNK_SIZE).map(|c| aead.seal_in_place(&NONCE, &[], c).expect("seal")).collect(),
         };
         let buffers = if workers <= 1 { 1 } else { workers + 2 };
         Self {

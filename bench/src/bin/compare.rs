@@ -329,7 +329,9 @@ fn print_report(r: &Report, memcpy: &[(&str, f64)], handoff: std::time::Duration
         println!("memcpy ceiling, {size}: {:.2} GB/s (one core)", gbps(*t));
     }
     let handoff_us = handoff.as_secs_f64() * 1e6;
-    println!("thread hand-off round trip: {handoff_us:.1} us (median of 200: a value to a thread asleep in recv, and back)");
+    println!(
+        "thread hand-off round trip: {handoff_us:.1} us (median of 200: a value to a thread asleep in recv, and back)"
+    );
     println!(
         "parallel = {threads} worker threads; {} mode; {} rounds of {:?} per side; {:.0} s in all",
         if quick { "quick" } else { "full" },
