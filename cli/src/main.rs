@@ -50,9 +50,6 @@ struct SecretFlags {
     /// Read the 64-digit key from this file.
     #[arg(long, value_name = "FILE")]
     key_file: Option<PathBuf>,
-    /// When the file opens through a vault with one guess left, spend it without asking (without a terminal, the tool refuses otherwise).
-    #[arg(long)]
-    spend_last_guess: bool,
 }
 
 impl SecretFlags {
@@ -62,8 +59,25 @@ impl SecretFlags {
             password_file: self.password_file.clone(),
             key: self.key,
             key_file: self.key_file.clone(),
-            spend_last_guess: self.spend_last_guess,
+            spend_last_guess: false,
         }
+    }
+}
+
+/// The secret flags of the commands that open an existing backup (which
+/// may open through a vault).
+#[derive(Debug, Args, Clone, Default)]
+struct UnlockFlags {
+    #[command(flatten)]
+    secrets: SecretFlags,
+    /// When the file opens through a vault with one guess left, spend it without asking (without a terminal, the tool refuses otherwise).
+    #[arg(long)]
+    spend_last_guess: bool,
+}
+
+impl UnlockFlags {
+    fn sources(&self) -> Sources {
+        Sources { spend_last_guess: self.spend_last_guess, ..self.secrets.sources() }
     }
 }
 
@@ -129,7 +143,7 @@ enum Command {
         #[arg(long)]
         xattrs: bool,
         #[command(flatten)]
-        secrets: SecretFlags,
+        secrets: UnlockFlags,
         /// The application context the backup was made with.
         #[arg(long, default_value = "", value_name = "TEXT")]
         context: String,
@@ -139,7 +153,7 @@ enum Command {
         /// The backup file (`-` for standard input), or s3://BUCKET/KEY.
         file: PathBuf,
         #[command(flatten)]
-        secrets: SecretFlags,
+        secrets: UnlockFlags,
         /// The application context the backup was made with.
         #[arg(long, default_value = "", value_name = "TEXT")]
         context: String,
@@ -149,7 +163,7 @@ enum Command {
         /// The backup file (`-` for standard input), or s3://BUCKET/KEY.
         file: PathBuf,
         #[command(flatten)]
-        secrets: SecretFlags,
+        secrets: UnlockFlags,
         /// The application context the backup was made with.
         #[arg(long, default_value = "", value_name = "TEXT")]
         context: String,
@@ -176,7 +190,7 @@ enum Command {
         #[arg(long, value_name = "N")]
         slot: Option<usize>,
         #[command(flatten)]
-        secrets: SecretFlags,
+        secrets: UnlockFlags,
         /// Read the new password from this file (else EBAK_NEW_PASSWORD, else a prompt).
         #[arg(long, value_name = "FILE")]
         new_password_file: Option<PathBuf>,
@@ -186,7 +200,7 @@ enum Command {
         /// The backup file (rewritten in place, atomically), or s3://BUCKET/KEY (uploaded anew: a full copy).
         file: PathBuf,
         #[command(flatten)]
-        secrets: SecretFlags,
+        secrets: UnlockFlags,
         /// Read the new password from this file (else EBAK_NEW_PASSWORD, else a prompt).
         #[arg(long, value_name = "FILE")]
         new_password_file: Option<PathBuf>,
@@ -219,7 +233,7 @@ enum VaultCommand {
         /// The backup file (`-` for standard input), or s3://BUCKET/KEY.
         file: PathBuf,
         #[command(flatten)]
-        secrets: SecretFlags,
+        secrets: UnlockFlags,
     },
 }
 

@@ -96,6 +96,15 @@ const FAST: &[Case] = &[
     // 2: usage, refusals, malformed key text, no secret.
     clap(case("unknown command", 2, "unrecognized subcommand", "frobnicate", K)),
     clap(case("backup without -o", 2, "--output <FILE>", "backup {fx}/tree", K)),
+    // A backup never logs into a vault: the flag belongs to the commands
+    // that open one.
+    clap(case(
+        "backup --spend-last-guess",
+        2,
+        "unexpected argument '--spend-last-guess'",
+        "backup {fx}/tree -o {work}/b.ebak --spend-last-guess",
+        K,
+    )),
     case("backup with no secret", 2, "nothing would open this backup", "backup {fx}/tree -o {work}/b.ebak", NONE),
     case(
         "backup over a file",
