@@ -104,13 +104,23 @@ pub struct Context<'a> {
     /// password that opens none: wrong, or the slot is damaged; or the
     /// file has none).
     pub password_slots: Option<usize>,
+    /// The words before an archive entry a restore refuses ("refusing to
+    /// restore", or for a verify or a listing, which restore nothing, that
+    /// a restore would).
+    pub refusal: &'static str,
 }
 
 impl<'a> Context<'a> {
     /// The context of a command on `file`.
     #[must_use]
     pub const fn new(file: &'a Path) -> Self {
-        Self { file, by_key: false, raw_hint: "use --raw to get the payload as it is", password_slots: None }
+        Self {
+            file,
+            by_key: false,
+            raw_hint: "use --raw to get the payload as it is",
+            password_slots: None,
+            refusal: "refusing to restore",
+        }
     }
 }
 
@@ -169,7 +179,7 @@ fn content_error(c: ContentError, cx: Context<'_>) -> CliError {
         ContentError::WrongKind { found: ebak::content::Kind::Stream } => {
             CliError::usage("this backup holds a single stream, not files: restore it with -o FILE (or -o -)")
         }
-        ContentError::Refused { .. } => CliError::damaged(format!("refusing to restore: {c}")),
+        ContentError::Refused { .. } => CliError::damaged(format!("{}: {c}", cx.refusal)),
         ContentError::Exists { path } => CliError::usage(format!(
             "{} already exists; use --force to restore into it (what the backup holds is replaced, the rest kept)",
             path.display()

@@ -188,6 +188,9 @@ pub enum Refusal {
     /// The archive library refused to write it (through a symlink, over a
     /// directory): its words.
     Unpack(String),
+    /// Its name was stored before, and not as two directories (found by a
+    /// verify; a restore finds it as an [`Refusal::Unpack`] failure).
+    Repeated,
 }
 
 impl fmt::Display for Refusal {
@@ -200,6 +203,7 @@ impl fmt::Display for Refusal {
             Self::HardLinkMissing => f.write_str("does not name a regular file stored before it"),
             Self::UnsupportedType(t) => write!(f, "has an unsupported type ({t})"),
             Self::Unpack(why) => f.write_str(why),
+            Self::Repeated => f.write_str("is stored twice (only a directory may be)"),
         }
     }
 }

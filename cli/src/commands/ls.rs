@@ -28,7 +28,11 @@ pub fn ls(args: &LsArgs, global: Global) -> Result<(), CliError> {
     ebak_core::file::payload_context(args.context.as_bytes())
         .map_err(|e| CliError::usage(format!("--context: {e}")))?;
     let (input, unlocked, cx) = open_input(&args.file, &args.sources)?;
-    let cx = crate::error::Context { raw_hint: "it cannot be listed (use restore --raw -o FILE)", ..cx };
+    let cx = crate::error::Context {
+        raw_hint: "it cannot be listed (use restore --raw -o FILE)",
+        refusal: "a restore would refuse it",
+        ..cx
+    };
     let bar = Progress::new(plaintext_len(&args.file, input.header_len()), true, "ls");
     let mut out = io::BufWriter::new(io::stdout().lock());
     let mut write_failed: Option<io::Error> = None;

@@ -30,6 +30,7 @@ pub fn verify(args: &VerifyArgs, global: Global) -> Result<(), CliError> {
     let verified =
         input.open(&unlocked, args.context.as_bytes(), with_progress(global, &bar)).and_then(restore::verify);
     bar.finish();
+    let cx = crate::error::Context { refusal: "a restore would refuse it", ..cx };
     let summary = verified.map_err(|e| from_lib(e, cx))?;
     let zstd = |c: Compression| if c == Compression::Zstd { ", zstd-compressed" } else { "" };
     let holds = match summary {

@@ -97,7 +97,7 @@ pub(crate) fn malformed_at(e: &io::Error, entries: u64, last: Option<&Path>) -> 
     Error::Content(ContentError::Malformed { detail })
 }
 
-fn refused(entry: &Path, what: &'static str, reason: Refusal) -> Error {
+pub(crate) fn refused(entry: &Path, what: &'static str, reason: Refusal) -> Error {
     Error::Content(ContentError::Refused { entry: entry.to_path_buf(), what, reason })
 }
 
