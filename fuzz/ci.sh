@@ -91,6 +91,7 @@ declare -A cost=(
     [stream]="as open_file, and the file also goes through the streaming opener in up to 1024 pieces"
     [stream_open]="every execution seals a message (up to 33 chunks), opens it with the serial opener and again with ebak_stream::open on up to 4 threads it starts, through readers and writers that may move a byte per call"
     [slot]="most executions run Argon2id once or twice (about 40 us each even at the cheapest costs)"
+    [content]="every execution seals the payload as a file, opens it twice (a verify, and a restore into a temporary directory it creates, with a staging directory, a lock file and the archive's files and directories written to disk) and removes it all"
     [crypt15_header]="besides the parsers, every execution runs the crypt15 decryptor under a fixed key (HKDF-SHA-256, an AES-256-GCM key schedule, a zlib inflater, MD5)"
 )
 for t in "${targets[@]}"; do

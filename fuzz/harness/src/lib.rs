@@ -21,6 +21,7 @@
 //! | `crypt15_header` | [`crypt15_header`] | the WhatsApp crypt15 header parser, key-file reader and decryptor never panic and keep the invariants of `ebak_crypt15::fuzzing` |
 //! | `stream_open` | [`stream_open`] | `ebak_stream::open` on 1 to 4 threads gives the core's serial verdict and writes exactly the verified prefix, never a byte before its chunk was read and verified |
 //! | `slot` | [`slot`] | slot parsing, KDF ceilings and unwrapping agree with a model of spec 4.2, 4.3, 6 step 2 and 8 |
+//! | `content` | [`content`] | the content reader (header, zstd, tar, the restore rules) on any payload: a verify refuses every refusal a restore makes without the file system, a restore accepts what a verify accepts but for what needs the file system, and a refused restore leaves nothing |
 //! | `vault_messages` | [`vault_messages`] | the vault's message parsers are canonical; a hostile vault cannot make the client accept another key; fuzzed KE3s and tickets never pass |
 #![forbid(unsafe_code)]
 #![allow(
@@ -36,6 +37,7 @@
               as a crash like any failed check (fuzz builds keep overflow checks on)"
 )]
 
+pub mod content;
 pub mod crypt15_header;
 pub mod header;
 pub mod input;
@@ -70,4 +72,5 @@ pub const TARGETS: &[Target] = &[
     Target { name: "crypt15_header", run: crypt15_header::run },
     Target { name: "vault_messages", run: vault_messages::run },
     Target { name: "stream_open", run: stream_open::run },
+    Target { name: "content", run: content::run },
 ];

@@ -256,6 +256,19 @@ pub fn all() -> Vec<Seed> {
     for (n, input) in stream_open_inputs().into_iter().enumerate() {
         push("stream_open", format!("seed-{n:03}"), input.encode());
     }
+    for t in vectors("ebak_v1_content_test.json") {
+        // The decrypted payload: what the `content` target seals and reads.
+        let id = t["tcId"].as_u64().unwrap();
+        let key = ebak_core::BackupKey::from_bytes(hex(t["key"].as_str().unwrap()).try_into().unwrap());
+        let payload = ebak_core::file::open::<ebak_core::DefaultAead>(
+            &file_of(&t),
+            &ebak_core::Secret::key(&key),
+            t["context"].as_str().unwrap().as_bytes(),
+            &ebak_core::kdf::KdfLimits::V1,
+        )
+        .unwrap();
+        push("content", format!("seed-content-tc{id:03}"), payload);
+    }
     // Content duplicates within a target add nothing.
     let mut seen = BTreeSet::new();
     seeds.retain(|s| seen.insert((s.target, s.data.clone())));
