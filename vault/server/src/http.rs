@@ -278,6 +278,11 @@ impl LoopbackServer {
                     return;
                 }
             };
+            // The runtime's tasks get clones; this thread keeps its own
+            // reference until the runtime is gone, so that the vault is
+            // never dropped inside it (a PostgreSQL store's blocking
+            // client cannot be dropped in an async context).
+            let served = Arc::clone(&vault);
             runtime.block_on(async move {
                 let bound = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await;
                 let listener = match bound.and_then(|l| l.local_addr().map(|a| (l, a))) {
@@ -290,11 +295,13 @@ impl LoopbackServer {
                         return;
                     }
                 };
-                let _ = serve(listener, vault, config, Duration::from_secs(1), async {
+                let _ = serve(listener, served, config, Duration::from_secs(1), async {
                     let _ = stopped.await;
                 })
                 .await;
             });
+            drop(runtime);
+            drop(vault);
         })?;
         match listening.recv() {
             Ok(Ok(addr)) => Ok(Self { addr, stop: Some(stop), thread: Some(thread) }),
