@@ -178,6 +178,9 @@ pub fn extract<R: Read>(
     let entries = archive.entries().map_err(|e| malformed_at(&e, 0, None))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| malformed_at(&e, seen, last.as_deref()))?;
+        if skip_pax_header(&mut entry).map_err(|e| malformed_at(&e, seen, last.as_deref()))? {
+            continue;
+        }
         let raw = entry.path().map_err(|e| malformed_at(&e, seen, last.as_deref()))?.into_owned();
         let Some(path) = checked_relative(&raw) else {
             return Err(refused(&raw, "entry", Refusal::LeavesTarget));
@@ -254,7 +257,6 @@ pub fn extract<R: Read>(
                 }
                 state.check_parents(&raw, &target, "hard link")?;
             }
-            tar::EntryType::XGlobalHeader | tar::EntryType::XHeader => continue,
             other => return Err(refused(&raw, "entry", Refusal::UnsupportedType(format!("{other:?}")))),
         }
         state.check_parents(&raw, &path, "entry")?;
@@ -286,6 +288,25 @@ pub fn extract<R: Read>(
         .map(|(p, (mode, mtime))| (p, mode, mtime))
         .collect();
     Ok(stats)
+}
+
+/// Whether `entry` is a PAX header that the tar reader handed on as an
+/// entry of its own (a global header `'g'`, or an `'x'` in a header
+/// without the ustar magic): its records are parsed, so that malformed ones
+/// are refused as before any entry (content spec 6.8), and then it is
+/// skipped. It is not an entry: its own name is never a path (7.1), never
+/// counted and never selected.
+///
+/// # Errors
+///
+/// Its records do not parse, or its data ends early.
+pub(crate) fn skip_pax_header<R: Read>(entry: &mut tar::Entry<'_, R>) -> io::Result<bool> {
+    if !matches!(entry.header().entry_type(), tar::EntryType::XGlobalHeader | tar::EntryType::XHeader) {
+        return Ok(false);
+    }
+    EntryMeta::read(entry)?;
+    io::copy(entry, &mut io::sink())?;
+    Ok(true)
 }
 
 /// A failure to write `entry` under `root`: the disk's, or a refusal in

@@ -2,7 +2,7 @@
 //! prints and `ebak verify` checks.
 
 use super::Refusal;
-use super::extract::{checked_relative, malformed_at, refused};
+use super::extract::{checked_relative, malformed_at, refused, skip_pax_header};
 use super::metadata::EntryMeta;
 use crate::error::Error;
 use std::collections::{HashMap, HashSet};
@@ -103,11 +103,10 @@ pub fn list(input: impl Read, each: &mut dyn FnMut(&EntryInfo)) -> Result<u64, E
     for entry in archive.entries().map_err(|e| malformed_at(&e, 0, None))? {
         let mut entry = entry.map_err(|e| malformed_at(&e, entries, last.as_deref()))?;
         let tar_err = |e: io::Error| malformed_at(&e, entries, last.as_deref());
-        let kind = entry.header().entry_type();
-        if matches!(kind, tar::EntryType::XGlobalHeader | tar::EntryType::XHeader) {
-            io::copy(&mut entry, &mut io::sink()).map_err(tar_err)?;
+        if skip_pax_header(&mut entry).map_err(tar_err)? {
             continue;
         }
+        let kind = entry.header().entry_type();
         // The entry's PAX records, parsed as a restore parses them, so that
         // a verify finds a malformed one too (content spec 7.7).
         let meta = EntryMeta::read(&mut entry).map_err(tar_err)?;

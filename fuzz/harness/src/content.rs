@@ -65,8 +65,13 @@ fn allowed_after_verify(e: &Error) -> bool {
     }
 }
 
-/// Runs the target on one input.
-pub fn run(data: &[u8]) {
+/// What a verify and a restore (into a temporary directory, then dropped)
+/// answer on the payload `data`, sealed under the fuzz key.
+///
+/// # Panics
+///
+/// The restore left anything in its target.
+pub fn outcomes(data: &[u8]) -> (Result<Summary, Error>, Result<Summary, Error>) {
     let key = input::fuzz_key();
     let file = ebak_core::file::seal::<Backend>(&key, Vec::new(), b"", &SALT, data).expect("seal");
     let secret = Secret::key(&key);
@@ -81,6 +86,12 @@ pub fn run(data: &[u8]) {
     };
     let left: Vec<_> = std::fs::read_dir(&target).expect("the target").collect();
     assert!(left.is_empty(), "the restore left {} entries in the target", left.len());
+    (verified, restored)
+}
+
+/// Runs the target on one input.
+pub fn run(data: &[u8]) {
+    let (verified, restored) = outcomes(data);
     match (&verified, &restored) {
         (Ok(Summary::Tree { entries: v, .. }), Ok(Summary::Tree { entries: r, .. })) => {
             assert_eq!(v, r, "verify and restore counted different entries");
