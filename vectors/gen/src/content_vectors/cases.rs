@@ -70,6 +70,7 @@ pub fn all(g: &mut Gen) {
     zstd_framing(g);
     tar_structure(g);
     refused(g);
+    added_2026_12(g);
 }
 
 fn valid(g: &mut Gen) {
@@ -474,5 +475,33 @@ fn refused(g: &mut Gen) {
         "a file through a symlink that stays inside",
         "WriteThroughSymlink",
         &[Entry::dir("d", 0o755, T), Entry::symlink("s", "d", T), file("s/through.txt")],
+    );
+}
+
+/// Vectors added after the first 81, appended so that the earlier tcIds
+/// stay what other implementations may have recorded. Both were found by
+/// the `content` fuzz target: ebak's restore and verify disagreed on them.
+fn added_2026_12(g: &mut Gen) {
+    // A global header is not an entry: its own name is not a path (7.1),
+    // whatever it holds.
+    let entries = vec![Entry::file("g.txt", 0o644, T, b"after a global header\n")];
+    let global = tar::pax_named(b'g', b"/pax_global_header", &tar::pax_record("comment", b"ignored"));
+    let body = cat(&[&global, &tar::archive(&entries)]);
+    g.tree(
+        "a PAX global header with an absolute name of its own, ignored",
+        &["PaxGlobal"],
+        Acceptable,
+        ZSTD,
+        &zst(&body),
+        &body,
+        &entries,
+    );
+    // The records of a global header are checked as an 'x' header's are.
+    let good = tar::archive(&[Entry::file("a.txt", 0o644, T, b"a\n")]);
+    g.bad_tar(
+        "a PAX global header record whose length is wrong",
+        &["PaxMalformed"],
+        Class::Malformed,
+        &cat(&[&tar::pax_raw(b'g', b"26 path=renamed-by-global\n2x comment=x\n"), &good]),
     );
 }

@@ -259,7 +259,13 @@ pub fn pax_header(typeflag: u8, records: &[(&str, &[u8])]) -> Vec<u8> {
 /// A PAX header whose data is `data` as it is.
 #[must_use]
 pub fn pax_raw(typeflag: u8, data: &[u8]) -> Vec<u8> {
-    let h = header(b"PaxHeaders/entry", 0o644, 0, 0, data.len() as u64, 0, typeflag, b"");
+    pax_named(typeflag, b"PaxHeaders/entry", data)
+}
+
+/// A PAX header named `name` (its own `name` field) whose data is `data`.
+#[must_use]
+pub fn pax_named(typeflag: u8, name: &[u8], data: &[u8]) -> Vec<u8> {
+    let h = header(name, 0o644, 0, 0, data.len() as u64, 0, typeflag, b"");
     let mut out = h.to_vec();
     out.extend(padded(data));
     out
