@@ -22,6 +22,7 @@
 //!   whole backup verified.
 
 pub mod archive;
+mod bounded;
 pub mod exclude;
 pub mod extract;
 mod files;

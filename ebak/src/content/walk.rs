@@ -24,7 +24,7 @@ pub(crate) struct Walker<'o, 'a, W: Write> {
 /// modification time (`tar::HeaderMode::Complete`).
 /// The most data a PAX extended header may hold (content spec 9): a
 /// reader refuses more.
-const MAX_PAX_DATA: usize = 1 << 20;
+use super::bounded::MAX_EXTENSION_DATA as MAX_PAX_DATA;
 
 /// The length of the PAX record `"LEN KEY=VALUE\n"` (content spec 6.8),
 /// `LEN` included: the smallest length whose decimal digits, added to the
