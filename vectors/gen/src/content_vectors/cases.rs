@@ -479,8 +479,10 @@ fn refused(g: &mut Gen) {
 }
 
 /// Vectors added after the first 81, appended so that the earlier tcIds
-/// stay what other implementations may have recorded. Both were found by
-/// the `content` fuzz target: ebak's restore and verify disagreed on them.
+/// stay what other implementations may have recorded: a PAX global
+/// header's name and records (82, 83; found by the `content` fuzz target,
+/// on which ebak's restore and verify disagreed), and the 1 MiB bound on
+/// extension records (84 to 87).
 fn added_2026_12(g: &mut Gen) {
     // A global header is not an entry: its own name is not a path (7.1),
     // whatever it holds.
@@ -504,4 +506,38 @@ fn added_2026_12(g: &mut Gen) {
         Class::Malformed,
         &cat(&[&tar::pax_raw(b'g', b"26 path=renamed-by-global\n2x comment=x\n"), &good]),
     );
+
+    // The 1 MiB bound on extension records (content spec 9), both sides
+    // of it, zstd-compressed so that the files stay small.
+    const MIB: usize = 1 << 20;
+    let entries = vec![Entry::file("after.txt", 0o644, T, b"after a 1 MiB PAX header\n")];
+    let body = cat(&[&tar::pax_raw(b'x', &comment_record(MIB)), &tar::archive(&entries)]);
+    g.tree(
+        "a PAX extended header of exactly 1 MiB",
+        &["ExtensionTooLarge"],
+        Acceptable,
+        ZSTD,
+        &zst(&body),
+        &body,
+        &entries,
+    );
+    let over: [(&str, Vec<u8>); 3] = [
+        ("a PAX extended header of 1 MiB and one byte", tar::pax_raw(b'x', &comment_record(MIB + 1))),
+        ("a PAX global header of 1 MiB and one byte", tar::pax_raw(b'g', &comment_record(MIB + 1))),
+        ("a GNU long name record of 1 MiB and one byte", tar::long_record(b'L', &vec![b'n'; MIB])),
+    ];
+    for (comment, record) in over {
+        let body = cat(&[&record, &good]);
+        let payload = content(KIND_TAR, ZSTD, &zst(&body));
+        g.fails(comment, &["ExtensionTooLarge"], Class::Malformed, &payload, Some((KIND_TAR, ZSTD)), Some(&body));
+    }
+}
+
+/// A PAX header's data of exactly `len` bytes: one `comment` record.
+fn comment_record(len: usize) -> Vec<u8> {
+    let digits = len.to_string().len();
+    let value = vec![b'c'; len - digits - " comment=\n".len()];
+    let record = tar::pax_record("comment", &value);
+    assert_eq!(record.len(), len);
+    record
 }

@@ -477,6 +477,13 @@ const NOTES: &[(&str, Note)] = &[
         },
     ),
     (
+        "ExtensionTooLarge",
+        Note {
+            bug_type: "MISSING_STEP",
+            description: "A PAX extended or global header or a GNU long name record of 1 MiB and one byte, refused before its data is read (content spec 6.5, 6.8, 9); one of exactly 1 MiB is accepted. A reader that reads such a record into memory whatever its size lets a small zstd body make it allocate gigabytes.",
+        },
+    ),
+    (
         "AbsoluteName",
         Note { bug_type: "AUTH_BYPASS", description: "An entry name starting with '/' (content spec 7.1)." },
     ),
