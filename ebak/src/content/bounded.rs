@@ -65,15 +65,31 @@ pub(crate) struct Bounded<R> {
     /// The `size` keyword of the last PAX `'x'` header, for the entry it
     /// applies to.
     pax_size: Option<u64>,
+    /// Bytes followed so far.
+    pos: u64,
+    /// Where each header the `tar` reader hands on as an entry starts (for
+    /// the tests: they must be where the `tar` reader says).
+    #[cfg(test)]
+    entries: Vec<u64>,
 }
 
 impl<R: Read> Bounded<R> {
     pub(crate) const fn new(inner: R) -> Self {
-        Self { inner, at: At::Header { have: 0 }, header: [0; BLOCK], pax: None, pax_size: None }
+        Self {
+            inner,
+            at: At::Header { have: 0 },
+            header: [0; BLOCK],
+            pax: None,
+            pax_size: None,
+            pos: 0,
+            #[cfg(test)]
+            entries: Vec::new(),
+        }
     }
 
     /// Follows the archive over `bytes`, just read.
     fn follow(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+        self.pos = self.pos.saturating_add(bytes.len() as u64);
         while !bytes.is_empty() {
             match self.at {
                 At::Done => return Ok(()),
@@ -104,7 +120,8 @@ impl<R: Read> Bounded<R> {
                     let have = have.saturating_add(k);
                     self.at = At::Header { have };
                     if have == BLOCK {
-                        self.at = self.next_after_header()?;
+                        let at = self.pos.saturating_sub(bytes.len() as u64).saturating_sub(BLOCK as u64);
+                        self.at = self.next_after_header(at)?;
                     }
                 }
             }
@@ -114,7 +131,7 @@ impl<R: Read> Bounded<R> {
 
     /// Where a whole header block just read leads, as the `tar` reader
     /// takes it (its `next_entry_raw` and `next_entry`).
-    fn next_after_header(&mut self) -> io::Result<At> {
+    fn next_after_header(&mut self, at: u64) -> io::Result<At> {
         use tar::EntryType as T;
         if self.header.iter().all(|&b| b == 0) {
             return Ok(At::Done);
@@ -143,7 +160,11 @@ impl<R: Read> Bounded<R> {
         }
         if !record {
             self.pax_size = None;
+            #[cfg(test)]
+            self.entries.push(at);
         }
+        #[cfg(not(test))]
+        let _ = at;
         if kind == T::GNUSparse {
             return Ok(At::Done);
         }
@@ -184,6 +205,7 @@ impl<R: Read> Read for Bounded<R> {
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects, reason = "test code: the generated sizes are small")]
 mod tests {
     use super::*;
 
@@ -274,5 +296,176 @@ mod tests {
             io::copy(&mut entry, &mut io::sink()).unwrap();
         }
         assert_eq!(names, [std::path::PathBuf::from("f")]);
+    }
+
+    /// One part of a generated archive.
+    #[derive(Clone, Debug)]
+    enum Piece {
+        /// A file of `len` bytes of data; with `pax`, a PAX `size` keyword
+        /// gives its length and the header's `size` field says `pax`
+        /// instead; `fake` puts an oversized PAX header's block at that
+        /// block of its data, which only a reader that lost its place
+        /// takes for a header.
+        File { len: usize, pax: Option<u64>, fake: Option<usize> },
+        /// A PAX global header whose data is `len` bytes.
+        Global { len: usize },
+        /// A PAX `'x'` header with a `size` keyword of `size`, then a
+        /// global header (which the keyword does not apply to, and which
+        /// uses it up) of `len` bytes.
+        PaxThenGlobal { size: u64, len: usize },
+        /// A GNU long name record of `len` bytes, then a directory.
+        LongName { len: usize },
+        /// An `'x'` header without the ustar magic (handed on as an
+        /// entry) of `len` bytes.
+        OldPax { len: usize },
+        /// A directory.
+        Dir,
+    }
+
+    fn piece() -> impl proptest::strategy::Strategy<Value = Piece> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (0..3000usize, proptest::option::of(0..3000u64), proptest::option::of(0..6usize))
+                .prop_map(|(len, pax, fake)| Piece::File { len, pax, fake }),
+            (20..1500usize).prop_map(|len| Piece::Global { len }),
+            (0..3000u64, 20..1500usize).prop_map(|(size, len)| Piece::PaxThenGlobal { size, len }),
+            (1..1200usize).prop_map(|len| Piece::LongName { len }),
+            (20..1500usize).prop_map(|len| Piece::OldPax { len }),
+            Just(Piece::Dir),
+        ]
+    }
+
+    fn block(mut h: tar::Header, name: &str, kind: tar::EntryType, size: u64) -> Vec<u8> {
+        h.set_path(name).unwrap();
+        h.set_entry_type(kind);
+        h.set_size(size);
+        h.set_mode(0o644);
+        h.set_cksum();
+        h.as_bytes().to_vec()
+    }
+
+    /// `data` and its padding to whole blocks.
+    fn padded(data: &[u8]) -> Vec<u8> {
+        let mut out = data.to_vec();
+        out.resize(data.len().next_multiple_of(BLOCK), 0);
+        out
+    }
+
+    /// A PAX header's data of `len` bytes (at least 20).
+    fn records(len: usize) -> Vec<u8> {
+        let mut r = format!("{len} comment=").into_bytes();
+        r.resize(len - 1, b'c');
+        r.push(b'\n');
+        r
+    }
+
+    /// The PAX record `"LEN size=SIZE\n"`.
+    fn size_record(size: u64) -> String {
+        let body = format!(" size={size}\n");
+        let mut n = body.len() + 1;
+        while n != body.len() + n.to_string().len() {
+            n = body.len() + n.to_string().len();
+        }
+        format!("{n}{body}")
+    }
+
+    fn archive(pieces: &[Piece]) -> Vec<u8> {
+        use tar::EntryType as T;
+        let gnu = tar::Header::new_gnu;
+        let mut out = Vec::new();
+        for (i, p) in pieces.iter().enumerate() {
+            let name = format!("e{i}");
+            match p {
+                Piece::File { len, pax, fake } => {
+                    let mut data = vec![b'd'; *len];
+                    if let Some(k) = fake
+                        && let Some(slot) = data.get_mut(k * BLOCK..(k + 1) * BLOCK)
+                    {
+                        slot.copy_from_slice(&header(T::XHeader, 1 << 40));
+                    }
+                    let field = match pax {
+                        Some(field) => {
+                            let kw = size_record(*len as u64);
+                            out.extend(block(tar::Header::new_ustar(), "PaxHeaders/x", T::XHeader, kw.len() as u64));
+                            out.extend(padded(kw.as_bytes()));
+                            *field
+                        }
+                        None => *len as u64,
+                    };
+                    out.extend(block(gnu(), &name, T::Regular, field));
+                    out.extend(padded(&data));
+                }
+                Piece::Global { len } => {
+                    out.extend(block(gnu(), "pax_global_header", T::XGlobalHeader, *len as u64));
+                    out.extend(padded(&records(*len)));
+                }
+                Piece::PaxThenGlobal { size, len } => {
+                    let kw = size_record(*size);
+                    out.extend(block(tar::Header::new_ustar(), "PaxHeaders/x", T::XHeader, kw.len() as u64));
+                    out.extend(padded(kw.as_bytes()));
+                    out.extend(block(gnu(), "pax_global_header", T::XGlobalHeader, *len as u64));
+                    out.extend(padded(&records(*len)));
+                }
+                Piece::LongName { len } => {
+                    let mut data = vec![b'n'; *len];
+                    data.push(0);
+                    out.extend(block(gnu(), "././@LongLink", T::GNULongName, data.len() as u64));
+                    out.extend(padded(&data));
+                    out.extend(block(gnu(), "short", T::Directory, 0));
+                }
+                Piece::OldPax { len } => {
+                    out.extend(block(tar::Header::new_old(), &name, T::XHeader, *len as u64));
+                    out.extend(padded(&records(*len)));
+                }
+                Piece::Dir => out.extend(block(gnu(), &name, T::Directory, 0)),
+            }
+        }
+        out.extend([0; 2 * BLOCK]);
+        out
+    }
+
+    proptest::proptest! {
+        /// The bound finds every header where the `tar` reader reads one:
+        /// the entries it hands on start where [`Bounded`] saw them, and
+        /// nothing in a file's data (an oversized PAX header's block
+        /// included) is taken for a header. Pieces cover the reader's
+        /// special cases: a PAX `size` keyword that differs from the
+        /// header's, one followed by a global header, long name records,
+        /// and an `'x'` header without the magic.
+        #[test]
+        fn headers_are_found_where_the_tar_reader_finds_them(
+            pieces in proptest::collection::vec(piece(), 0..12),
+            chunk in 1..2000usize,
+        ) {
+            let body = archive(&pieces);
+            // Reads of any size: the bound follows bytes, not calls.
+            let reader = Chunked { data: &body, chunk };
+            let mut archive = tar::Archive::new(Bounded::new(reader));
+            let mut positions = Vec::new();
+            for entry in archive.entries().unwrap() {
+                let mut entry = entry.unwrap();
+                positions.push(entry.raw_header_position());
+                io::copy(&mut entry, &mut io::sink()).unwrap();
+            }
+            let bounded = archive.into_inner();
+            proptest::prop_assert_eq!(&bounded.entries, &positions);
+            proptest::prop_assert!(matches!(bounded.at, At::Done));
+        }
+    }
+
+    /// A reader that gives at most `chunk` bytes per call.
+    struct Chunked<'a> {
+        data: &'a [u8],
+        chunk: usize,
+    }
+
+    impl Read for Chunked<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.chunk).min(self.data.len());
+            let (now, rest) = self.data.split_at(n);
+            buf[..n].copy_from_slice(now);
+            self.data = rest;
+            Ok(n)
+        }
     }
 }
