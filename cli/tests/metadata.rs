@@ -68,6 +68,8 @@ fn generate(root: &Path, xattrs: bool) -> PathBuf {
     symlink("../../outside/of/the/tree", tree.join("dir/escaping-link")).unwrap();
     symlink("../file.txt", tree.join("dir/inner-link")).unwrap();
     symlink("nowhere", tree.join("dangling-link")).unwrap();
+    // Stored byte for byte, not as the path it names: `a//./b/` is not `a/b`.
+    symlink("dir//./empty-dir/", tree.join("unnormalized-link")).unwrap();
     fs::write(tree.join("hard-a"), "one inode, three names\n").unwrap();
     fs::hard_link(tree.join("hard-a"), tree.join("dir/hard-b")).unwrap();
     fs::hard_link(tree.join("hard-a"), tree.join("hard-c")).unwrap();
@@ -150,6 +152,7 @@ fn a_generated_tree_comes_back_as_it_was() {
     assert!(sparse.blocks() * 512 < 1 << 20, "the sparse file comes back sparse ({} blocks)", sparse.blocks());
     assert_eq!(fs::read_link(back.join("absolute-link")).unwrap(), Path::new("/usr/share/doc"));
     assert_eq!(fs::read_link(back.join("dir/escaping-link")).unwrap(), Path::new("../../outside/of/the/tree"));
+    assert_eq!(fs::read_link(back.join("unnormalized-link")).unwrap().as_os_str(), "dir//./empty-dir/");
     assert_eq!(meta(&back.join("setuid")).mode() & 0o7777, 0o4755);
     if xattrs {
         assert_eq!(xattr(&back.join("file.txt"), "user.comment").unwrap(), b"kept by the backup");

@@ -2,6 +2,9 @@
 //! directory and symlink, what cannot be read left out with a warning.
 
 use super::archive::{ArchiveOptions, Warning, file_id, write_err};
+// The most data a PAX extended header may hold (content spec 9): a reader
+// refuses more.
+use super::bounded::MAX_EXTENSION_DATA as MAX_PAX_DATA;
 use super::source;
 use crate::error::{Error, Stage};
 use std::collections::HashMap;
@@ -19,12 +22,6 @@ pub(crate) struct Walker<'o, 'a, W: Write> {
     /// The read buffer, shared by every file.
     buf: Vec<u8>,
 }
-
-/// A file's header with its metadata: mode, owner and group ids, size and
-/// modification time (`tar::HeaderMode::Complete`).
-/// The most data a PAX extended header may hold (content spec 9): a
-/// reader refuses more.
-use super::bounded::MAX_EXTENSION_DATA as MAX_PAX_DATA;
 
 /// The length of the PAX record `"LEN KEY=VALUE\n"` (content spec 6.8),
 /// `LEN` included: the smallest length whose decimal digits, added to the
@@ -44,6 +41,23 @@ fn pax_record_len(key: usize, value: usize) -> usize {
     }
 }
 
+/// Sets `header`'s link name to `target`'s bytes as they are, if they fit
+/// its 100-byte field (and hold no `NUL`); whether it did.
+fn literal_link_name(header: &mut tar::Header, target: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        header.set_link_name_literal(target.as_os_str().as_bytes()).is_ok()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (header, target);
+        false
+    }
+}
+
+/// A file's header with its metadata: mode, owner and group ids, size and
+/// modification time (`tar::HeaderMode::Complete`).
 fn header_for(meta: &fs::Metadata) -> tar::Header {
     let mut header = tar::Header::new_gnu();
     header.set_metadata_in_mode(meta, tar::HeaderMode::Complete);
@@ -144,6 +158,14 @@ impl<'o, 'a, W: Write> Walker<'o, 'a, W> {
             };
             self.append_xattrs(src)?;
             let mut header = header_for(&meta);
+            // A target that fits the header's field is stored exactly as
+            // `readlink` gives it (content spec 6.4): the tar crate's
+            // `append_link` would drop repeated `/` and inner `.`
+            // components. A longer one goes into a long link record,
+            // which the crate writes as it is.
+            if literal_link_name(&mut header, &target) {
+                return self.builder.append_data(&mut header, name, io::empty()).map_err(write_err);
+            }
             return self.builder.append_link(&mut header, name, &target).map_err(write_err);
         }
         if file_type.is_dir() {
