@@ -647,6 +647,10 @@ fn restore_refuses_entries_that_escape_the_target() {
                 h.set_path("sp").unwrap();
                 h.set_entry_type(tar::EntryType::GNUSparse);
                 h.set_size(0);
+                h.set_mode(0o644);
+                h.set_mtime(0);
+                h.set_uid(0);
+                h.set_gid(0);
                 h.as_gnu_mut().unwrap().set_real_size(0);
                 h.set_cksum();
                 b.append(&h, &[][..]).unwrap();

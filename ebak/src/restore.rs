@@ -285,6 +285,9 @@ mod tests {
         let mut header = tar::Header::new_gnu();
         header.set_size(5);
         header.set_mode(0o644);
+        header.set_mtime(0);
+        header.set_uid(0);
+        header.set_gid(0);
         builder.append_data(&mut header, "f", &b"hello"[..]).unwrap();
         builder.into_inner().unwrap()
     }

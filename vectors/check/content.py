@@ -289,6 +289,8 @@ def read_tar(body: bytes) -> Iterator[Entry]:
             raise ContentError(MALFORMED, "the archive ends inside an entry's data")
         pos = start + -(-size // BLOCK) * BLOCK
         mode = number(block[100:108], "mode")
+        number(block[108:116], "uid")  # spec 6.3: read (for 6.10), so it must be a number
+        number(block[116:124], "gid")
         yield Entry(name=name, typeflag=typeflag, mode=mode, mtime=mtime, data=data, link=link, pax=records)
         long_name = long_link = pax = None
 

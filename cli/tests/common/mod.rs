@@ -142,6 +142,10 @@ pub fn raw_entry(
     header.set_entry_type(kind);
     header.set_size(data.len() as u64);
     header.set_mode(0o644);
+    // Every numeric field a reader reads must hold a number (content spec 6.3).
+    header.set_mtime(0);
+    header.set_uid(0);
+    header.set_gid(0);
     header.set_cksum();
     builder.append(&header, data).unwrap();
 }

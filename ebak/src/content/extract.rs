@@ -16,7 +16,7 @@
 use super::bounded::{Bounded, OverLimit};
 use super::files::{FileError, write_file};
 pub use super::list::{EntryInfo, list};
-use super::metadata::{self, EntryMeta};
+use super::metadata::{self, EntryMeta, NotANumber, Records};
 pub use super::options::{ExtractOptions, RestoreWarning, Selection, Xattrs};
 use super::{ContentError, Refusal};
 use crate::error::{Error, Stage};
@@ -86,8 +86,11 @@ pub struct Extracted {
 /// The archive is malformed, said without the header's bytes (which the
 /// tar reader's messages quote): where, and whether it ends early.
 pub(crate) fn malformed_at(e: &io::Error, entries: u64, last: Option<&Path>) -> Error {
-    let what = if let Some(over) = e.get_ref().and_then(|inner| inner.downcast_ref::<OverLimit>()) {
+    let inner = e.get_ref();
+    let what = if let Some(over) = inner.and_then(|i| i.downcast_ref::<OverLimit>()) {
         over.to_string()
+    } else if let Some(field) = inner.and_then(|i| i.downcast_ref::<NotANumber>()) {
+        field.to_string()
     } else if e.kind() == io::ErrorKind::UnexpectedEof {
         "the archive ends inside an entry (cut short)".into()
     } else {
@@ -307,7 +310,9 @@ pub(crate) fn skip_pax_header<R: Read>(entry: &mut tar::Entry<'_, R>) -> io::Res
     if !matches!(entry.header().entry_type(), tar::EntryType::XGlobalHeader | tar::EntryType::XHeader) {
         return Ok(false);
     }
-    EntryMeta::read(entry)?;
+    // Its records only: the numeric fields of an extension record are not
+    // read (content spec 6.3).
+    Records::read(entry)?;
     io::copy(entry, &mut io::sink())?;
     Ok(true)
 }

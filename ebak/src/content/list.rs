@@ -108,19 +108,18 @@ pub fn list(input: impl Read, each: &mut dyn FnMut(&EntryInfo)) -> Result<u64, E
             continue;
         }
         let kind = entry.header().entry_type();
-        // The entry's PAX records, parsed as a restore parses them, so that
-        // a verify finds a malformed one too (content spec 7.7).
+        // The entry's numeric fields and PAX records, read as a restore
+        // reads them, so that a verify finds a malformed one too (content
+        // spec 7.7).
         let meta = EntryMeta::read(&mut entry).map_err(tar_err)?;
-        let header = entry.header();
         let info = EntryInfo {
             path: entry.path().map_err(tar_err)?.into_owned(),
             kind: kind.as_byte(),
             size: entry.size(),
-            // As the restore reads them: an unparsable field is 0.
-            mode: header.mode().unwrap_or(0),
-            mtime: header.mtime().unwrap_or(0),
-            uid: header.uid().unwrap_or(0),
-            gid: header.gid().unwrap_or(0),
+            mode: meta.mode,
+            mtime: meta.mtime,
+            uid: meta.uid,
+            gid: meta.gid,
             link: entry.link_name().map_err(tar_err)?.map(std::borrow::Cow::into_owned),
         };
         rules.check(&info.path, kind, &meta, info.link.as_deref())?;

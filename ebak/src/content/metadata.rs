@@ -26,29 +26,66 @@ pub(crate) struct EntryMeta {
 const XATTR_PREFIX: &[u8] = b"SCHILY.xattr.";
 
 impl EntryMeta {
-    /// Reads the metadata of `entry`. A numeric field that does not parse
-    /// (left empty by some writers) reads as 0, as tar's own unpacking
-    /// takes it.
+    /// Reads the metadata of `entry`: its header's numeric fields, which
+    /// must parse (content spec 6.3), and its PAX records (6.8).
     ///
     /// # Errors
     ///
-    /// The PAX records are malformed.
+    /// A `mode`, `mtime`, `uid` or `gid` field is neither octal nor
+    /// base-256, or the PAX records are malformed.
     pub(crate) fn read<R: io::Read>(entry: &mut tar::Entry<'_, R>) -> io::Result<Self> {
+        fn number<T>(field: &'static str, value: io::Result<T>) -> io::Result<T> {
+            value.map_err(|_| io::Error::new(io::ErrorKind::InvalidData, NotANumber(field)))
+        }
         let header = entry.header();
-        let (mode, mtime) = (header.mode().unwrap_or(0), header.mtime().unwrap_or(0));
-        let (uid, gid) = (header.uid().unwrap_or(0), header.gid().unwrap_or(0));
-        let mut xattrs = Vec::new();
-        let mut gnu_sparse = false;
+        let (mode, mtime) = (number("mode", header.mode())?, number("mtime", header.mtime())?);
+        let (uid, gid) = (number("uid", header.uid())?, number("gid", header.gid())?);
+        let Records { xattrs, gnu_sparse } = Records::read(entry)?;
+        Ok(Self { mode, mtime, uid, gid, xattrs, gnu_sparse })
+    }
+}
+
+/// A numeric field of an entry's header that is neither octal nor
+/// base-256 (content spec 6.3).
+#[derive(Debug)]
+pub(crate) struct NotANumber(pub(crate) &'static str);
+
+impl std::fmt::Display for NotANumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a header's {} field is not a number", self.0)
+    }
+}
+
+impl std::error::Error for NotANumber {}
+
+/// What an entry's PAX records say that the tar reader does not apply.
+#[derive(Default)]
+pub(crate) struct Records {
+    /// `SCHILY.xattr.NAME` records: (NAME, value).
+    xattrs: Vec<(Vec<u8>, Vec<u8>)>,
+    /// A `GNU.sparse.*` record is present.
+    gnu_sparse: bool,
+}
+
+impl Records {
+    /// Reads and checks the PAX records of `entry` (those of the `'x'`
+    /// header before it, or its own data if it is a PAX header itself).
+    ///
+    /// # Errors
+    ///
+    /// They are malformed, or the data ends early.
+    pub(crate) fn read<R: io::Read>(entry: &mut tar::Entry<'_, R>) -> io::Result<Self> {
+        let mut out = Self::default();
         if let Some(records) = entry.pax_extensions()? {
             for record in records {
                 let record = record?;
                 if let Some(name) = record.key_bytes().strip_prefix(XATTR_PREFIX) {
-                    xattrs.push((name.to_vec(), record.value_bytes().to_vec()));
+                    out.xattrs.push((name.to_vec(), record.value_bytes().to_vec()));
                 }
-                gnu_sparse |= record.key_bytes().starts_with(b"GNU.sparse.");
+                out.gnu_sparse |= record.key_bytes().starts_with(b"GNU.sparse.");
             }
         }
-        Ok(Self { mode, mtime, uid, gid, xattrs, gnu_sparse })
+        Ok(out)
     }
 }
 

@@ -482,7 +482,8 @@ fn refused(g: &mut Gen) {
 /// stay what other implementations may have recorded: a PAX global
 /// header's name and records (82, 83; found by the `content` fuzz target,
 /// on which ebak's restore and verify disagreed), and the 1 MiB bound on
-/// extension records (84 to 87).
+/// extension records (84 to 87), and numeric fields that are not numbers
+/// (88 to 91).
 fn added_2026_12(g: &mut Gen) {
     // A global header is not an entry: its own name is not a path (7.1),
     // whatever it holds.
@@ -530,6 +531,20 @@ fn added_2026_12(g: &mut Gen) {
         let body = cat(&[&record, &good]);
         let payload = content(KIND_TAR, ZSTD, &zst(&body));
         g.fails(comment, &["ExtensionTooLarge"], Class::Malformed, &payload, Some((KIND_TAR, ZSTD)), Some(&body));
+    }
+
+    // Every numeric field of an entry's header that a reader reads must
+    // be a number (content spec 6.3): none reads as 0.
+    let h = tar::header(b"a.txt", 0o100_644, 1000, 1000, 6, T, b'0', b"");
+    let numbers: [(&str, usize, &[u8]); 4] = [
+        ("a mode field that is not octal", 100, b"0000x44\0"),
+        ("a uid field that is not octal", 108, b"00017x0\0"),
+        ("a gid field left empty", 116, b"\0\0\0\0\0\0\0\0"),
+        ("an mtime field of spaces", 136, b"           \0"),
+    ];
+    for (comment, at, field) in numbers {
+        let body = cat(&[&patched(h, at, field), &tar::padded(b"hello\n"), &tar::end()]);
+        g.bad_tar(comment, &["BadNumber"], Class::Malformed, &body);
     }
 }
 
