@@ -132,7 +132,7 @@ pub fn raw_entry(
     link: Option<&[u8]>,
     data: &[u8],
 ) {
-    let mut header = tar::Header::new_old();
+    let mut header = tar::Header::new_gnu();
     // Write the name bytes directly: the tar crate's setters refuse `..`
     // and absolute paths, and an attacker's archive would not.
     header.as_old_mut().name[..name.len()].copy_from_slice(name);

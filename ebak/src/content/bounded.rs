@@ -1,18 +1,26 @@
-//! The bound on extension records (content spec 6.5, 6.8, 9): a GNU long
-//! name or long link record and a PAX extended or global header hold at
-//! most 1 MiB of data, and a reader refuses a larger one before reading
-//! it.
+//! What the tar reader must refuse before it reads on, which the `tar`
+//! crate does not (content spec 6.5, 6.8, 9):
 //!
-//! The `tar` crate reads such a record into memory whatever its header's
-//! `size` says, so a small zstd body could make it allocate gigabytes.
+//! - an extension record (a GNU long name or long link record, a PAX
+//!   extended or global header) of more than 1 MiB, refused before its
+//!   data is read: the crate reads such a record into memory whatever its
+//!   header's `size` says, so a small zstd body could make it allocate
+//!   gigabytes;
+//! - a header with neither the GNU nor the ustar magic (a v7 header, or
+//!   garbage with a valid checksum), which the spec says a reader SHOULD
+//!   refuse, and which the crate takes as an entry even when its type
+//!   says it is an extension record;
+//! - an entry with both a GNU long name record and a PAX `path` keyword,
+//!   or a long link record and a `linkpath` keyword: readers disagree on
+//!   which applies (the crate takes the GNU record).
+//!
 //! [`Bounded`] sits between the body and the `tar` reader and follows the
 //! archive block by block as that reader does: a header, then its data
 //! rounded up to whole blocks, where a PAX `size` keyword replaces the
 //! `size` field of the entry it applies to. It uses the `tar` crate's own
 //! header and PAX parsers for that, so that both agree on where every
-//! header is. When a header names an extension record over the bound, its
-//! read fails with [`OverLimit`], before any of the record's data is
-//! read.
+//! header is. A fault fails the read of the header that shows it, with a
+//! [`TarFault`].
 
 use std::fmt;
 use std::io::{self, Read};
@@ -23,23 +31,35 @@ pub(crate) const MAX_EXTENSION_DATA: usize = 1 << 20;
 /// The tar block size.
 const BLOCK: usize = 512;
 
-/// An extension record whose header says it holds more than
-/// [`MAX_EXTENSION_DATA`] bytes.
+/// What [`Bounded`] refuses (class Malformed).
 #[derive(Debug)]
-pub(crate) struct OverLimit {
-    /// What the record is.
-    pub(crate) what: &'static str,
-    /// Its `size` field.
-    pub(crate) size: u64,
+pub(crate) enum TarFault {
+    /// An extension record whose header says it holds more than
+    /// [`MAX_EXTENSION_DATA`] bytes: what it is, and its `size` field.
+    OverLimit { what: &'static str, size: u64 },
+    /// A header with neither the GNU nor the ustar magic (content spec
+    /// 6.8: a v7 header, or garbage with a valid checksum).
+    NoMagic,
+    /// An entry with both a GNU record and the PAX keyword for the same
+    /// field (6.8): readers could disagree on which applies.
+    Both { record: &'static str, keyword: &'static str },
 }
 
-impl fmt::Display for OverLimit {
+impl fmt::Display for TarFault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "a {} of {} bytes, over the 1 MiB limit", self.what, self.size)
+        match self {
+            Self::OverLimit { what, size } => write!(f, "a {what} of {size} bytes, over the 1 MiB limit"),
+            Self::NoMagic => f.write_str("a tar header that is neither GNU nor ustar"),
+            Self::Both { record, keyword } => write!(f, "an entry with both a {record} and a PAX {keyword} keyword"),
+        }
     }
 }
 
-impl std::error::Error for OverLimit {}
+impl std::error::Error for TarFault {}
+
+fn fault(f: TarFault) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, f)
+}
 
 /// Where the reader is in the archive.
 enum At {
@@ -62,9 +82,14 @@ pub(crate) struct Bounded<R> {
     header: [u8; BLOCK],
     /// The data of the PAX `'x'` header being read, and how long it is.
     pax: Option<(Vec<u8>, usize)>,
-    /// The `size` keyword of the last PAX `'x'` header, for the entry it
-    /// applies to.
+    /// What the PAX `'x'` header before the next entry says: its `size`
+    /// keyword, and whether it has `path` and `linkpath`.
     pax_size: Option<u64>,
+    pax_path: bool,
+    pax_linkpath: bool,
+    /// A GNU long name or long link record came before the next entry.
+    long_name: bool,
+    long_link: bool,
     /// Bytes followed so far.
     pos: u64,
     /// Where each header the `tar` reader hands on as an entry starts (for
@@ -81,6 +106,10 @@ impl<R: Read> Bounded<R> {
             header: [0; BLOCK],
             pax: None,
             pax_size: None,
+            pax_path: false,
+            pax_linkpath: false,
+            long_name: false,
+            long_link: false,
             pos: 0,
             #[cfg(test)]
             entries: Vec::new(),
@@ -104,9 +133,7 @@ impl<R: Read> Bounded<R> {
                     let left = left.saturating_sub(k as u64);
                     self.at = At::Data { left };
                     if left == 0 {
-                        if let Some((pax, _)) = self.pax.take() {
-                            self.pax_size = pax_size(&pax);
-                        }
+                        self.end_pax();
                         self.at = At::Header { have: 0 };
                     }
                 }
@@ -137,29 +164,42 @@ impl<R: Read> Bounded<R> {
             return Ok(At::Done);
         }
         let header = tar::Header::from_byte_slice(&self.header);
+        // The checksum is the tar reader's to check; a header that fails
+        // it stops that reader before anything here matters.
+        if header.as_gnu().is_none() && header.as_ustar().is_none() {
+            return Err(fault(TarFault::NoMagic));
+        }
         let Ok(mut size) = header.entry_size() else { return Ok(At::Done) };
         let kind = header.entry_type();
-        // Only these, with the ustar or GNU magic, does the tar reader
-        // take as extension records of the next entry; any other header
-        // (a global header included) ends the entry it is building.
-        let recognized = header.as_gnu().is_some() || header.as_ustar().is_some();
-        let record = recognized && matches!(kind, T::GNULongName | T::GNULongLink | T::XHeader);
+        // These the tar reader takes as extension records of the next
+        // entry; any other header (a global header included) ends the
+        // entry it is building.
+        let record = matches!(kind, T::GNULongName | T::GNULongLink | T::XHeader);
         let what = match kind {
             T::XHeader => Some("PAX extended header"),
             T::XGlobalHeader => Some("PAX global header"),
-            T::GNULongName if recognized => Some("GNU long name record"),
-            T::GNULongLink if recognized => Some("GNU long link record"),
+            T::GNULongName => Some("GNU long name record"),
+            T::GNULongLink => Some("GNU long link record"),
             _ => None,
         };
         if let Some(what) = what {
             if size > MAX_EXTENSION_DATA as u64 {
-                return Err(io::Error::new(io::ErrorKind::InvalidData, OverLimit { what, size }));
+                return Err(fault(TarFault::OverLimit { what, size }));
             }
         } else if let Some(pax_size) = self.pax_size {
             size = pax_size;
         }
+        self.long_name |= kind == T::GNULongName;
+        self.long_link |= kind == T::GNULongLink;
         if !record {
-            self.pax_size = None;
+            if self.long_name && self.pax_path {
+                return Err(fault(TarFault::Both { record: "GNU long name record", keyword: "path" }));
+            }
+            if self.long_link && self.pax_linkpath {
+                return Err(fault(TarFault::Both { record: "GNU long link record", keyword: "linkpath" }));
+            }
+            (self.pax_size, self.pax_path, self.pax_linkpath) = (None, false, false);
+            (self.long_name, self.long_link) = (false, false);
             #[cfg(test)]
             self.entries.push(at);
         }
@@ -168,18 +208,28 @@ impl<R: Read> Bounded<R> {
         if kind == T::GNUSparse {
             return Ok(At::Done);
         }
-        if recognized && kind == T::XHeader {
+        if kind == T::XHeader {
             let len = usize::try_from(size).unwrap_or(MAX_EXTENSION_DATA);
             self.pax = Some((Vec::with_capacity(len), len));
         }
         let Some(padded) = size.checked_next_multiple_of(BLOCK as u64) else { return Ok(At::Done) };
         if padded == 0 {
-            if let Some((pax, _)) = self.pax.take() {
-                self.pax_size = pax_size(&pax);
-            }
+            self.end_pax();
             return Ok(At::Header { have: 0 });
         }
         Ok(At::Data { left: padded })
+    }
+}
+
+impl<R> Bounded<R> {
+    /// The PAX `'x'` header's data is all read: what it says of the next
+    /// entry.
+    fn end_pax(&mut self) {
+        if let Some((pax, _)) = self.pax.take() {
+            self.pax_size = pax_size(&pax);
+            let has = |key: &str| tar::PaxExtensions::new(&pax).any(|r| r.is_ok_and(|r| r.key() == Ok(key)));
+            (self.pax_path, self.pax_linkpath) = (has("path"), has("linkpath"));
+        }
     }
 }
 
@@ -247,8 +297,8 @@ mod tests {
             let body = io::Cursor::new(header(kind, 1 << 40)).chain(&mut zeros);
             let mut archive = tar::Archive::new(Bounded::new(body));
             let e = archive.entries().unwrap().next().unwrap().err().expect("refused");
-            let over = e.get_ref().and_then(|e| e.downcast_ref::<OverLimit>()).expect("the bound's error");
-            assert_eq!(over.size, 1 << 40);
+            let fault = e.get_ref().and_then(|e| e.downcast_ref::<TarFault>()).expect("the bound's error");
+            assert!(matches!(fault, TarFault::OverLimit { size: 0x100_0000_0000, .. }), "{fault}");
             drop(archive);
             assert_eq!(zeros.read, 0, "{kind:?}: read past the header");
         }
@@ -298,6 +348,69 @@ mod tests {
         assert_eq!(names, [std::path::PathBuf::from("f")]);
     }
 
+    /// The fault a body makes the `tar` reader stop at, if any.
+    fn fault_of(body: &[u8]) -> Option<String> {
+        let mut archive = tar::Archive::new(Bounded::new(body));
+        for entry in archive.entries().unwrap() {
+            match entry {
+                Ok(mut entry) => {
+                    io::copy(&mut entry, &mut io::sink()).unwrap();
+                }
+                Err(e) => return Some(e.get_ref().and_then(|e| e.downcast_ref::<TarFault>()).unwrap().to_string()),
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn a_header_without_the_magic_is_refused() {
+        for kind in [tar::EntryType::Regular, tar::EntryType::XHeader] {
+            let mut body = block(tar::Header::new_old(), "v7", kind, 0);
+            body.extend([0; 2 * BLOCK]);
+            assert_eq!(fault_of(&body).as_deref(), Some("a tar header that is neither GNU nor ustar"));
+        }
+    }
+
+    #[test]
+    fn a_gnu_record_and_the_pax_keyword_for_the_same_field_are_refused() {
+        use tar::EntryType as T;
+        let long = |kind: T, value: &[u8]| {
+            let mut out = block(tar::Header::new_gnu(), "././@LongLink", kind, value.len() as u64);
+            out.extend(padded(value));
+            out
+        };
+        let pax = |key: &str| {
+            let data = record(key, "x");
+            let mut out = block(tar::Header::new_ustar(), "PaxHeaders/x", T::XHeader, data.len() as u64);
+            out.extend(padded(data.as_bytes()));
+            out
+        };
+        let entry = block(tar::Header::new_gnu(), "short", T::Symlink, 0);
+        let cases = [
+            (
+                long(T::GNULongName, b"long"),
+                pax("path"),
+                Some("an entry with both a GNU long name record and a PAX path keyword"),
+            ),
+            (
+                pax("path"),
+                long(T::GNULongName, b"long"),
+                Some("an entry with both a GNU long name record and a PAX path keyword"),
+            ),
+            (
+                long(T::GNULongLink, b"t"),
+                pax("linkpath"),
+                Some("an entry with both a GNU long link record and a PAX linkpath keyword"),
+            ),
+            (long(T::GNULongName, b"long"), pax("linkpath"), None),
+            (long(T::GNULongLink, b"t"), pax("path"), None),
+        ];
+        for (first, second, want) in cases {
+            let body = [first, second, entry.clone(), vec![0; 2 * BLOCK]].concat();
+            assert_eq!(fault_of(&body).as_deref(), want);
+        }
+    }
+
     /// One part of a generated archive.
     #[derive(Clone, Debug)]
     enum Piece {
@@ -315,9 +428,6 @@ mod tests {
         PaxThenGlobal { size: u64, len: usize },
         /// A GNU long name record of `len` bytes, then a directory.
         LongName { len: usize },
-        /// An `'x'` header without the ustar magic (handed on as an
-        /// entry) of `len` bytes.
-        OldPax { len: usize },
         /// A directory.
         Dir,
     }
@@ -330,7 +440,6 @@ mod tests {
             (20..1500usize).prop_map(|len| Piece::Global { len }),
             (0..3000u64, 20..1500usize).prop_map(|(size, len)| Piece::PaxThenGlobal { size, len }),
             (1..1200usize).prop_map(|len| Piece::LongName { len }),
-            (20..1500usize).prop_map(|len| Piece::OldPax { len }),
             Just(Piece::Dir),
         ]
     }
@@ -359,14 +468,19 @@ mod tests {
         r
     }
 
-    /// The PAX record `"LEN size=SIZE\n"`.
-    fn size_record(size: u64) -> String {
-        let body = format!(" size={size}\n");
+    /// The PAX record `"LEN KEY=VALUE\n"`.
+    fn record(key: &str, value: &str) -> String {
+        let body = format!(" {key}={value}\n");
         let mut n = body.len() + 1;
         while n != body.len() + n.to_string().len() {
             n = body.len() + n.to_string().len();
         }
         format!("{n}{body}")
+    }
+
+    /// The PAX record `"LEN size=SIZE\n"`.
+    fn size_record(size: u64) -> String {
+        record("size", &size.to_string())
     }
 
     fn archive(pieces: &[Piece]) -> Vec<u8> {
@@ -413,10 +527,6 @@ mod tests {
                     out.extend(padded(&data));
                     out.extend(block(gnu(), "short", T::Directory, 0));
                 }
-                Piece::OldPax { len } => {
-                    out.extend(block(tar::Header::new_old(), &name, T::XHeader, *len as u64));
-                    out.extend(padded(&records(*len)));
-                }
                 Piece::Dir => out.extend(block(gnu(), &name, T::Directory, 0)),
             }
         }
@@ -430,8 +540,8 @@ mod tests {
         /// nothing in a file's data (an oversized PAX header's block
         /// included) is taken for a header. Pieces cover the reader's
         /// special cases: a PAX `size` keyword that differs from the
-        /// header's, one followed by a global header, long name records,
-        /// and an `'x'` header without the magic.
+        /// header's, one followed by a global header, and long name
+        /// records.
         #[test]
         fn headers_are_found_where_the_tar_reader_finds_them(
             pieces in proptest::collection::vec(piece(), 0..12),

@@ -13,7 +13,7 @@
 //! archive's ([`ContentError`]); messages never carry the staging
 //! directory's name or raw header bytes.
 
-use super::bounded::{Bounded, OverLimit};
+use super::bounded::{Bounded, TarFault};
 use super::files::{FileError, write_file};
 pub use super::list::{EntryInfo, list};
 use super::metadata::{self, EntryMeta, NotANumber, Records};
@@ -87,8 +87,8 @@ pub struct Extracted {
 /// tar reader's messages quote): where, and whether it ends early.
 pub(crate) fn malformed_at(e: &io::Error, entries: u64, last: Option<&Path>) -> Error {
     let inner = e.get_ref();
-    let what = if let Some(over) = inner.and_then(|i| i.downcast_ref::<OverLimit>()) {
-        over.to_string()
+    let what = if let Some(fault) = inner.and_then(|i| i.downcast_ref::<TarFault>()) {
+        fault.to_string()
     } else if let Some(field) = inner.and_then(|i| i.downcast_ref::<NotANumber>()) {
         field.to_string()
     } else if e.kind() == io::ErrorKind::UnexpectedEof {

@@ -482,8 +482,8 @@ fn refused(g: &mut Gen) {
 /// stay what other implementations may have recorded: a PAX global
 /// header's name and records (82, 83; found by the `content` fuzz target,
 /// on which ebak's restore and verify disagreed), and the 1 MiB bound on
-/// extension records (84 to 87), and numeric fields that are not numbers
-/// (88 to 91).
+/// extension records (84 to 87), numeric fields that are not numbers (88
+/// to 91), a header without the magic and an entry named twice (92 to 94).
 fn added_2026_12(g: &mut Gen) {
     // A global header is not an entry: its own name is not a path (7.1),
     // whatever it holds.
@@ -546,6 +546,30 @@ fn added_2026_12(g: &mut Gen) {
         let body = cat(&[&patched(h, at, field), &tar::padded(b"hello\n"), &tar::end()]);
         g.bad_tar(comment, &["BadNumber"], Class::Malformed, &body);
     }
+
+    // content spec 6.8: a header without the GNU or ustar magic (SHOULD
+    // be refused; ebak and the Python checker refuse it), and an entry
+    // with both a GNU record and the PAX keyword for the same field.
+    let body = cat(&[&patched(h, 257, &[0; 8]), &tar::padded(b"hello\n"), &tar::end()]);
+    g.bad_tar("a v7 header: neither GNU nor ustar magic", &["NoMagic"], Class::Malformed, &body);
+    let file = tar::archive(&[Entry::file("short.txt", 0o644, T, b"x\n")]);
+    let body =
+        cat(&[&tar::long_record(b'L', b"long-name.txt"), &tar::pax_header(b'x', &[("path", b"pax-name.txt")]), &file]);
+    g.bad_tar(
+        "a GNU long name record and a PAX path keyword for one entry",
+        &["RecordAndKeyword"],
+        Class::Malformed,
+        &body,
+    );
+    let link = tar::archive(&[Entry::symlink("s", "short", T)]);
+    let body =
+        cat(&[&tar::pax_header(b'x', &[("linkpath", b"pax-target")]), &tar::long_record(b'K', b"long-target"), &link]);
+    g.bad_tar(
+        "a PAX linkpath keyword and a GNU long link record for one entry",
+        &["RecordAndKeyword"],
+        Class::Malformed,
+        &body,
+    );
 }
 
 /// A PAX header's data of exactly `len` bytes: one `comment` record.

@@ -484,6 +484,20 @@ const NOTES: &[(&str, Note)] = &[
         },
     ),
     (
+        "NoMagic",
+        Note {
+            bug_type: "EDGE_CASE",
+            description: "A header with neither the GNU nor the ustar magic (a pre-POSIX v7 header): refused as malformed (content spec 6.8 says SHOULD; a reader may accept v7 headers of a few types, so this vector's result is ebak's choice).",
+        },
+    ),
+    (
+        "RecordAndKeyword",
+        Note {
+            bug_type: "CAN_OF_WORMS",
+            description: "An entry with both a GNU long name record and a PAX path keyword, or a long link record and a linkpath keyword: readers disagree on which applies, so it must be refused (content spec 6.8).",
+        },
+    ),
+    (
         "AbsoluteName",
         Note { bug_type: "AUTH_BYPASS", description: "An entry name starting with '/' (content spec 7.1)." },
     ),
