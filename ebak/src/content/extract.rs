@@ -13,8 +13,8 @@
 //! archive's ([`ContentError`]); messages never carry the staging
 //! directory's name or raw header bytes.
 
-use super::bounded::{Bounded, TarFault};
 use super::files::{FileError, write_file};
+use super::header_check::{HeaderCheck, TarFault};
 pub use super::list::{EntryInfo, list};
 use super::metadata::{self, EntryMeta, NotANumber, Records};
 pub use super::options::{ExtractOptions, RestoreWarning, Selection, Xattrs};
@@ -166,7 +166,7 @@ pub fn extract<R: Read>(
     options: &ExtractOptions,
     check_top: &dyn Fn(&std::ffi::OsStr) -> Result<(), Error>,
 ) -> Result<Extracted, Error> {
-    let mut archive = tar::Archive::new(Bounded::new(input));
+    let mut archive = tar::Archive::new(HeaderCheck::new(input));
     archive.set_preserve_permissions(true);
     archive.set_preserve_mtime(true);
     archive.set_overwrite(false);

@@ -2,8 +2,8 @@
 //! prints and `ebak verify` checks.
 
 use super::Refusal;
-use super::bounded::Bounded;
 use super::extract::{checked_relative, malformed_at, refused, skip_pax_header};
+use super::header_check::HeaderCheck;
 use super::metadata::EntryMeta;
 use crate::error::Error;
 use std::collections::{HashMap, HashSet};
@@ -97,7 +97,7 @@ impl Rules {
 /// As [`super::extract::walk`]; an entry a restore would refuse whatever
 /// the target holds is [`ContentError::Refused`](super::ContentError::Refused).
 pub fn list(input: impl Read, each: &mut dyn FnMut(&EntryInfo)) -> Result<u64, Error> {
-    let mut archive = tar::Archive::new(Bounded::new(input));
+    let mut archive = tar::Archive::new(HeaderCheck::new(input));
     let mut entries = 0u64;
     let mut last: Option<PathBuf> = None;
     let mut rules = Rules::default();

@@ -22,10 +22,10 @@
 //!   whole backup verified.
 
 pub mod archive;
-mod bounded;
 pub mod exclude;
 pub mod extract;
 mod files;
+mod header_check;
 mod list;
 mod metadata;
 mod options;

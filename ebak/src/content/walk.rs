@@ -4,7 +4,7 @@
 use super::archive::{ArchiveOptions, Warning, file_id, write_err};
 // The most data a PAX extended header may hold (content spec 9): a reader
 // refuses more.
-use super::bounded::MAX_EXTENSION_DATA as MAX_PAX_DATA;
+use super::header_check::MAX_EXTENSION_DATA as MAX_PAX_DATA;
 use super::source;
 use crate::error::{Error, Stage};
 use std::collections::HashMap;

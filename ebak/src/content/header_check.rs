@@ -14,7 +14,7 @@
 //!   or a long link record and a `linkpath` keyword: readers disagree on
 //!   which applies (the crate takes the GNU record).
 //!
-//! [`Bounded`] sits between the body and the `tar` reader and follows the
+//! [`HeaderCheck`] sits between the body and the `tar` reader and follows the
 //! archive block by block as that reader does: a header, then its data
 //! rounded up to whole blocks, where a PAX `size` keyword replaces the
 //! `size` field of the entry it applies to. It uses the `tar` crate's own
@@ -31,7 +31,7 @@ pub(crate) const MAX_EXTENSION_DATA: usize = 1 << 20;
 /// The tar block size.
 const BLOCK: usize = 512;
 
-/// What [`Bounded`] refuses (class Malformed).
+/// What [`HeaderCheck`] refuses (class Malformed).
 #[derive(Debug)]
 pub(crate) enum TarFault {
     /// An extension record whose header says it holds more than
@@ -76,7 +76,7 @@ enum At {
 
 /// A tar body that refuses an oversized extension record (see the module
 /// documentation).
-pub(crate) struct Bounded<R> {
+pub(crate) struct HeaderCheck<R> {
     inner: R,
     at: At,
     header: [u8; BLOCK],
@@ -98,7 +98,7 @@ pub(crate) struct Bounded<R> {
     entries: Vec<u64>,
 }
 
-impl<R: Read> Bounded<R> {
+impl<R: Read> HeaderCheck<R> {
     pub(crate) const fn new(inner: R) -> Self {
         Self {
             inner,
@@ -221,7 +221,7 @@ impl<R: Read> Bounded<R> {
     }
 }
 
-impl<R> Bounded<R> {
+impl<R> HeaderCheck<R> {
     /// The PAX `'x'` header's data is all read: what it says of the next
     /// entry.
     fn end_pax(&mut self) {
@@ -246,7 +246,7 @@ fn pax_size(data: &[u8]) -> Option<u64> {
     None
 }
 
-impl<R: Read> Read for Bounded<R> {
+impl<R: Read> Read for HeaderCheck<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.follow(buf.get(..n).unwrap_or_default())?;
@@ -295,9 +295,9 @@ mod tests {
         ] {
             let mut zeros = Zeros { read: 0, limit: 64 << 20 };
             let body = io::Cursor::new(header(kind, 1 << 40)).chain(&mut zeros);
-            let mut archive = tar::Archive::new(Bounded::new(body));
+            let mut archive = tar::Archive::new(HeaderCheck::new(body));
             let e = archive.entries().unwrap().next().unwrap().err().expect("refused");
-            let fault = e.get_ref().and_then(|e| e.downcast_ref::<TarFault>()).expect("the bound's error");
+            let fault = e.get_ref().and_then(|e| e.downcast_ref::<TarFault>()).expect("the check's error");
             assert!(matches!(fault, TarFault::OverLimit { size: 0x100_0000_0000, .. }), "{fault}");
             drop(archive);
             assert_eq!(zeros.read, 0, "{kind:?}: read past the header");
@@ -317,9 +317,9 @@ mod tests {
         let mut body = header(tar::EntryType::XGlobalHeader, data.len() as u64);
         body.extend_from_slice(&data);
         body.extend(std::iter::repeat_n(0, 2 * BLOCK));
-        let mut bounded = Bounded::new(body.as_slice());
-        io::copy(&mut bounded, &mut io::sink()).unwrap();
-        assert!(matches!(bounded.at, At::Done));
+        let mut check = HeaderCheck::new(body.as_slice());
+        io::copy(&mut check, &mut io::sink()).unwrap();
+        assert!(matches!(check.at, At::Done));
     }
 
     /// A PAX `size` keyword moves the next header: a file whose data holds
@@ -338,7 +338,7 @@ mod tests {
         let mut body = b.into_inner().unwrap();
         body.extend_from_slice(&inner);
         body.extend(std::iter::repeat_n(0, 2 * BLOCK));
-        let mut archive = tar::Archive::new(Bounded::new(body.as_slice()));
+        let mut archive = tar::Archive::new(HeaderCheck::new(body.as_slice()));
         let mut names = Vec::new();
         for entry in archive.entries().unwrap() {
             let mut entry = entry.unwrap();
@@ -350,7 +350,7 @@ mod tests {
 
     /// The fault a body makes the `tar` reader stop at, if any.
     fn fault_of(body: &[u8]) -> Option<String> {
-        let mut archive = tar::Archive::new(Bounded::new(body));
+        let mut archive = tar::Archive::new(HeaderCheck::new(body));
         for entry in archive.entries().unwrap() {
             match entry {
                 Ok(mut entry) => {
@@ -535,8 +535,8 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The bound finds every header where the `tar` reader reads one:
-        /// the entries it hands on start where [`Bounded`] saw them, and
+        /// The check finds every header where the `tar` reader reads one:
+        /// the entries it hands on start where [`HeaderCheck`] saw them, and
         /// nothing in a file's data (an oversized PAX header's block
         /// included) is taken for a header. Pieces cover the reader's
         /// special cases: a PAX `size` keyword that differs from the
@@ -548,18 +548,18 @@ mod tests {
             chunk in 1..2000usize,
         ) {
             let body = archive(&pieces);
-            // Reads of any size: the bound follows bytes, not calls.
+            // Reads of any size: the check follows bytes, not calls.
             let reader = Chunked { data: &body, chunk };
-            let mut archive = tar::Archive::new(Bounded::new(reader));
+            let mut archive = tar::Archive::new(HeaderCheck::new(reader));
             let mut positions = Vec::new();
             for entry in archive.entries().unwrap() {
                 let mut entry = entry.unwrap();
                 positions.push(entry.raw_header_position());
                 io::copy(&mut entry, &mut io::sink()).unwrap();
             }
-            let bounded = archive.into_inner();
-            proptest::prop_assert_eq!(&bounded.entries, &positions);
-            proptest::prop_assert!(matches!(bounded.at, At::Done));
+            let check = archive.into_inner();
+            proptest::prop_assert_eq!(&check.entries, &positions);
+            proptest::prop_assert!(matches!(check.at, At::Done));
         }
     }
 
