@@ -255,6 +255,9 @@ def read_tar(body: bytes) -> Iterator[Entry]:
                     raise ContentError(MALFORMED, "two PAX headers before one entry")
                 pax = parse_pax(data)
             else:
+                if long_name is not None or long_link is not None or pax is not None:
+                    # spec 6.8: readers disagree on what these apply to.
+                    raise ContentError(MALFORMED, "an extension record before a global header, not an entry")
                 parse_pax(data)  # a global header: checked, then ignored
             continue
         records = pax or {}

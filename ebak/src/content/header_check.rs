@@ -12,7 +12,10 @@
 //!   says it is an extension record;
 //! - an entry with both a GNU long name record and a PAX `path` keyword,
 //!   or a long link record and a `linkpath` keyword: readers disagree on
-//!   which applies (the crate takes the GNU record).
+//!   which applies (the crate takes the GNU record);
+//! - a GNU record or a PAX `'x'` header followed by a PAX global header
+//!   before its entry: the crate applies them to the global header (and
+//!   so to nothing), another reader to the entry.
 //!
 //! [`HeaderCheck`] sits between the body and the `tar` reader and follows the
 //! archive block by block as that reader does: a header, then its data
@@ -43,6 +46,10 @@ pub(crate) enum TarFault {
     /// An entry with both a GNU record and the PAX keyword for the same
     /// field (6.8): readers could disagree on which applies.
     Both { record: &'static str, keyword: &'static str },
+    /// A GNU record or a PAX `'x'` header followed by a PAX global header
+    /// before its entry (6.8): the `tar` crate applies them to the global
+    /// header, where they are lost, and another reader to the entry.
+    BeforeGlobal,
 }
 
 impl fmt::Display for TarFault {
@@ -51,6 +58,7 @@ impl fmt::Display for TarFault {
             Self::OverLimit { what, size } => write!(f, "a {what} of {size} bytes, over the 1 MiB limit"),
             Self::NoMagic => f.write_str("a tar header that is neither GNU nor ustar"),
             Self::Both { record, keyword } => write!(f, "an entry with both a {record} and a PAX {keyword} keyword"),
+            Self::BeforeGlobal => f.write_str("a GNU record or PAX header before a PAX global header, not an entry"),
         }
     }
 }
@@ -74,8 +82,8 @@ enum At {
     Done,
 }
 
-/// A tar body that refuses an oversized extension record (see the module
-/// documentation).
+/// A tar body that fails to read at the first header the module
+/// documentation lists.
 pub(crate) struct HeaderCheck<R> {
     inner: R,
     at: At,
@@ -87,9 +95,11 @@ pub(crate) struct HeaderCheck<R> {
     pax_size: Option<u64>,
     pax_path: bool,
     pax_linkpath: bool,
-    /// A GNU long name or long link record came before the next entry.
+    /// A GNU long name or long link record, or a PAX `'x'` header, came
+    /// before the next entry.
     long_name: bool,
     long_link: bool,
+    pax_header: bool,
     /// Bytes followed so far.
     pos: u64,
     /// Where each header the `tar` reader hands on as an entry starts (for
@@ -110,6 +120,7 @@ impl<R: Read> HeaderCheck<R> {
             pax_linkpath: false,
             long_name: false,
             long_link: false,
+            pax_header: false,
             pos: 0,
             #[cfg(test)]
             entries: Vec::new(),
@@ -189,8 +200,12 @@ impl<R: Read> HeaderCheck<R> {
         } else if let Some(pax_size) = self.pax_size {
             size = pax_size;
         }
+        if kind == T::XGlobalHeader && (self.long_name || self.long_link || self.pax_header) {
+            return Err(fault(TarFault::BeforeGlobal));
+        }
         self.long_name |= kind == T::GNULongName;
         self.long_link |= kind == T::GNULongLink;
+        self.pax_header |= kind == T::XHeader;
         if !record {
             if self.long_name && self.pax_path {
                 return Err(fault(TarFault::Both { record: "GNU long name record", keyword: "path" }));
@@ -199,7 +214,7 @@ impl<R: Read> HeaderCheck<R> {
                 return Err(fault(TarFault::Both { record: "GNU long link record", keyword: "linkpath" }));
             }
             (self.pax_size, self.pax_path, self.pax_linkpath) = (None, false, false);
-            (self.long_name, self.long_link) = (false, false);
+            (self.long_name, self.long_link, self.pax_header) = (false, false, false);
             #[cfg(test)]
             self.entries.push(at);
         }
@@ -411,6 +426,32 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_record_before_a_global_header_is_refused() {
+        use tar::EntryType as T;
+        let global = {
+            let data = record("comment", "g");
+            let mut out = block(tar::Header::new_gnu(), "pax_global_header", T::XGlobalHeader, data.len() as u64);
+            out.extend(padded(data.as_bytes()));
+            out
+        };
+        let size = size_record(0);
+        let mut pax = block(tar::Header::new_ustar(), "PaxHeaders/x", T::XHeader, size.len() as u64);
+        pax.extend(padded(size.as_bytes()));
+        let mut long = block(tar::Header::new_gnu(), "././@LongLink", T::GNULongName, 5);
+        long.extend(padded(b"long\0"));
+        let entry = block(tar::Header::new_gnu(), "f", T::Regular, 0);
+        let end = vec![0; 2 * BLOCK];
+        let refused = Some("a GNU record or PAX header before a PAX global header, not an entry");
+        for before in [&pax, &long] {
+            let body = [before.as_slice(), &global, &entry, &end].concat();
+            assert_eq!(fault_of(&body).as_deref(), refused);
+        }
+        // After its entry, or before the records, a global header is fine.
+        let body = [global.as_slice(), &pax, &long, &entry, &global, &end].concat();
+        assert_eq!(fault_of(&body), None);
+    }
+
     /// One part of a generated archive.
     #[derive(Clone, Debug)]
     enum Piece {
@@ -422,10 +463,6 @@ mod tests {
         File { len: usize, pax: Option<u64>, fake: Option<usize> },
         /// A PAX global header whose data is `len` bytes.
         Global { len: usize },
-        /// A PAX `'x'` header with a `size` keyword of `size`, then a
-        /// global header (which the keyword does not apply to, and which
-        /// uses it up) of `len` bytes.
-        PaxThenGlobal { size: u64, len: usize },
         /// A GNU long name record of `len` bytes, then a directory.
         LongName { len: usize },
         /// A directory.
@@ -438,7 +475,6 @@ mod tests {
             (0..3000usize, proptest::option::of(0..3000u64), proptest::option::of(0..6usize))
                 .prop_map(|(len, pax, fake)| Piece::File { len, pax, fake }),
             (20..1500usize).prop_map(|len| Piece::Global { len }),
-            (0..3000u64, 20..1500usize).prop_map(|(size, len)| Piece::PaxThenGlobal { size, len }),
             (1..1200usize).prop_map(|len| Piece::LongName { len }),
             Just(Piece::Dir),
         ]
@@ -513,13 +549,6 @@ mod tests {
                     out.extend(block(gnu(), "pax_global_header", T::XGlobalHeader, *len as u64));
                     out.extend(padded(&records(*len)));
                 }
-                Piece::PaxThenGlobal { size, len } => {
-                    let kw = size_record(*size);
-                    out.extend(block(tar::Header::new_ustar(), "PaxHeaders/x", T::XHeader, kw.len() as u64));
-                    out.extend(padded(kw.as_bytes()));
-                    out.extend(block(gnu(), "pax_global_header", T::XGlobalHeader, *len as u64));
-                    out.extend(padded(&records(*len)));
-                }
                 Piece::LongName { len } => {
                     let mut data = vec![b'n'; *len];
                     data.push(0);
@@ -540,8 +569,7 @@ mod tests {
         /// nothing in a file's data (an oversized PAX header's block
         /// included) is taken for a header. Pieces cover the reader's
         /// special cases: a PAX `size` keyword that differs from the
-        /// header's, one followed by a global header, and long name
-        /// records.
+        /// header's, global headers, and long name records.
         #[test]
         fn headers_are_found_where_the_tar_reader_finds_them(
             pieces in proptest::collection::vec(piece(), 0..12),

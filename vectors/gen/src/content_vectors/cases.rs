@@ -483,7 +483,8 @@ fn refused(g: &mut Gen) {
 /// header's name and records (82, 83; found by the `content` fuzz target,
 /// on which ebak's restore and verify disagreed), and the 1 MiB bound on
 /// extension records (84 to 87), numeric fields that are not numbers (88
-/// to 91), a header without the magic and an entry named twice (92 to 94).
+/// to 91), a header without the magic and an entry named twice (92 to 94),
+/// and records that a global header separates from their entry (95, 96).
 fn added_2026_12(g: &mut Gen) {
     // A global header is not an entry: its own name is not a path (7.1),
     // whatever it holds.
@@ -567,6 +568,21 @@ fn added_2026_12(g: &mut Gen) {
     g.bad_tar(
         "a PAX linkpath keyword and a GNU long link record for one entry",
         &["RecordAndKeyword"],
+        Class::Malformed,
+        &body,
+    );
+    let global = tar::pax_header(b'g', &[("comment", b"between")]);
+    let body = cat(&[&tar::long_record(b'L', b"long-name.txt"), &global, &file]);
+    g.bad_tar(
+        "a GNU long name record, then a PAX global header, then the entry",
+        &["RecordBeforeGlobal"],
+        Class::Malformed,
+        &body,
+    );
+    let body = cat(&[&tar::pax_header(b'x', &[("path", b"pax-name.txt")]), &global, &file]);
+    g.bad_tar(
+        "a PAX extended header, then a PAX global header, then the entry",
+        &["RecordBeforeGlobal"],
         Class::Malformed,
         &body,
     );

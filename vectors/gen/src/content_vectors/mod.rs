@@ -498,6 +498,13 @@ const NOTES: &[(&str, Note)] = &[
         },
     ),
     (
+        "RecordBeforeGlobal",
+        Note {
+            bug_type: "CAN_OF_WORMS",
+            description: "A GNU long name record or a PAX extended header, then a PAX global header, then the entry: readers disagree on whether the records apply to the global header (the Rust tar crate) or to the entry, so it must be refused (content spec 6.8).",
+        },
+    ),
+    (
         "AbsoluteName",
         Note { bug_type: "AUTH_BYPASS", description: "An entry name starting with '/' (content spec 7.1)." },
     ),
