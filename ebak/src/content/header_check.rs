@@ -50,6 +50,11 @@ pub(crate) enum TarFault {
     /// before its entry (6.8): the `tar` crate applies them to the global
     /// header, where they are lost, and another reader to the entry.
     BeforeGlobal,
+    /// A `size` field in base-256 that is negative, 2^63 or more, or
+    /// starts with a byte other than `0x80` and `0xFF` (6.3): the `tar`
+    /// crate reads only its last 8 bytes, so it could take a size that
+    /// another reader refuses for a small one.
+    SizeOutOfRange,
 }
 
 impl fmt::Display for TarFault {
@@ -59,6 +64,7 @@ impl fmt::Display for TarFault {
             Self::NoMagic => f.write_str("a tar header that is neither GNU nor ustar"),
             Self::Both { record, keyword } => write!(f, "an entry with both a {record} and a PAX {keyword} keyword"),
             Self::BeforeGlobal => f.write_str("a GNU record or PAX header before a PAX global header, not an entry"),
+            Self::SizeOutOfRange => f.write_str("a base-256 size field that is negative or 2^63 or more"),
         }
     }
 }
@@ -180,6 +186,9 @@ impl<R: Read> HeaderCheck<R> {
         if header.as_gnu().is_none() && header.as_ustar().is_none() {
             return Err(fault(TarFault::NoMagic));
         }
+        if !base256_size_in_range(&self.header) {
+            return Err(fault(TarFault::SizeOutOfRange));
+        }
         let Ok(mut size) = header.entry_size() else { return Ok(At::Done) };
         let kind = header.entry_type();
         // These the tar reader takes as extension records of the next
@@ -245,6 +254,21 @@ impl<R> HeaderCheck<R> {
             let has = |key: &str| tar::PaxExtensions::new(&pax).any(|r| r.is_ok_and(|r| r.key() == Ok(key)));
             (self.pax_path, self.pax_linkpath) = (has("path"), has("linkpath"));
         }
+    }
+}
+
+/// Whether a header's `size` field, if it is in base-256 (its first byte
+/// has the high bit), is `0x80` and a number below 2^63 (content spec
+/// 6.3): the top 4 of its 11 number bytes zero, and the next one below
+/// `0x80`.
+fn base256_size_in_range(header: &[u8; BLOCK]) -> bool {
+    match header.get(124..136) {
+        Some([first, rest @ ..]) if first & 0x80 != 0 => {
+            *first == 0x80
+                && rest.get(..3).is_some_and(|high| high.iter().all(|&b| b == 0))
+                && rest.get(3).is_some_and(|&b| b < 0x80)
+        }
+        _ => true,
     }
 }
 
@@ -424,6 +448,32 @@ mod tests {
             let body = [first, second, entry.clone(), vec![0; 2 * BLOCK]].concat();
             assert_eq!(fault_of(&body).as_deref(), want);
         }
+    }
+
+    #[test]
+    fn a_base256_size_is_read_whole() {
+        let with_size = |field: [u8; 12]| {
+            let mut h = block(tar::Header::new_gnu(), "f", tar::EntryType::Regular, 6);
+            h[124..136].copy_from_slice(&field);
+            let mut h2 = tar::Header::new_gnu();
+            h2.as_mut_bytes().copy_from_slice(&h);
+            h2.set_cksum();
+            [h2.as_bytes().as_slice(), &padded(b"hello\n"), &[0; 2 * BLOCK]].concat()
+        };
+        let six = |first: u8, high: [u8; 4]| {
+            let mut f = [0u8; 12];
+            f[0] = first;
+            f[1..4].copy_from_slice(&high[..3]);
+            f[4] = high[3];
+            f[11] = 6;
+            f
+        };
+        let refused = Some("a base-256 size field that is negative or 2^63 or more");
+        assert_eq!(fault_of(&with_size(six(0x80, [0; 4]))), None, "6 in base-256");
+        assert_eq!(fault_of(&with_size(six(0x80, [0, 0, 1, 0]))).as_deref(), refused, "2^64 + 6");
+        assert_eq!(fault_of(&with_size(six(0x80, [0, 0, 0, 0x80]))).as_deref(), refused, "2^63 + 6");
+        assert_eq!(fault_of(&with_size(six(0x81, [0; 4]))).as_deref(), refused, "not 0x80");
+        assert_eq!(fault_of(&with_size([0xFF; 12])).as_deref(), refused, "-1");
     }
 
     #[test]

@@ -484,7 +484,8 @@ fn refused(g: &mut Gen) {
 /// on which ebak's restore and verify disagreed), and the 1 MiB bound on
 /// extension records (84 to 87), numeric fields that are not numbers (88
 /// to 91), a header without the magic and an entry named twice (92 to 94),
-/// and records that a global header separates from their entry (95, 96).
+/// records that a global header separates from their entry (95, 96), and
+/// base-256 sizes a reader must read whole (97, 98).
 fn added_2026_12(g: &mut Gen) {
     // A global header is not an entry: its own name is not a path (7.1),
     // whatever it holds.
@@ -586,6 +587,16 @@ fn added_2026_12(g: &mut Gen) {
         Class::Malformed,
         &body,
     );
+    // A base-256 size is read whole (content spec 6.3): a reader that
+    // reads only its last 8 bytes takes both of these for 6.
+    let sizes: [(&str, &[u8]); 2] = [
+        ("a base-256 size of 2^64 + 6", b"\x80\0\0\x01\0\0\0\0\0\0\0\x06"),
+        ("a size field whose first byte is 0x81", b"\x81\0\0\0\0\0\0\0\0\0\0\x06"),
+    ];
+    for (comment, field) in sizes {
+        let body = cat(&[&patched(h, 124, field), &tar::padded(b"hello\n"), &tar::end()]);
+        g.bad_tar(comment, &["BadNumber"], Class::Malformed, &body);
+    }
 }
 
 /// A PAX header's data of exactly `len` bytes: one `comment` record.
