@@ -177,6 +177,7 @@ pub fn extract<R: Read>(
     let mut state = Extraction { root, real_dirs: HashSet::new(), files: HashSet::new(), buf: Vec::new() };
     let mut dirs: BTreeMap<PathBuf, (u32, u64)> = BTreeMap::new();
     let mut tops: BTreeSet<OsString> = BTreeSet::new();
+    let mut archive_files: HashSet<PathBuf> = HashSet::new();
     let mut found = vec![false; options.selection.paths.len()];
     let mut stats = Extracted::default();
     let mut seen = 0u64;
@@ -198,6 +199,20 @@ pub fn extract<R: Read>(
         let meta = EntryMeta::read(&mut entry).map_err(tar_err)?;
         if kind == tar::EntryType::Directory {
             dirs.insert(path.clone(), (meta.mode, meta.mtime));
+        }
+        // Every regular file of the archive, selected or not, and every
+        // hard link to one (content spec 7.2): what a hard link may name.
+        let names_a_file = match kind {
+            tar::EntryType::Regular | tar::EntryType::Continuous => true,
+            tar::EntryType::Link => entry
+                .link_name()
+                .map_err(tar_err)?
+                .and_then(|t| checked_relative(&t))
+                .is_some_and(|t| archive_files.contains(&t)),
+            _ => false,
+        };
+        if names_a_file {
+            archive_files.insert(path.clone());
         }
         if !options.selection.is_all() {
             match options.selection.find(&path) {
@@ -253,13 +268,13 @@ pub fn extract<R: Read>(
                 let Some(target) = checked_relative(&target) else {
                     return Err(refused(&raw, "hard link", Refusal::HardLinkOutside));
                 };
-                // content spec 7.2: an earlier regular file of this archive.
+                // content spec 7.2: an earlier regular file of this
+                // archive; 7.9: one this restore writes.
+                if !archive_files.contains(&target) {
+                    return Err(refused(&raw, "hard link", Refusal::HardLinkMissing));
+                }
                 if !state.files.contains(&target) {
-                    return Err(if options.selection.is_all() || dirs.contains_key(&target) {
-                        refused(&raw, "hard link", Refusal::HardLinkMissing)
-                    } else {
-                        Error::Content(ContentError::LinkTargetNotSelected { entry: path, target })
-                    });
+                    return Err(Error::Content(ContentError::LinkTargetNotSelected { entry: path, target }));
                 }
                 state.check_parents(&raw, &target, "hard link")?;
             }
