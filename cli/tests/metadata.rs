@@ -68,6 +68,11 @@ fn generate(root: &Path, xattrs: bool) -> PathBuf {
     symlink("../../outside/of/the/tree", tree.join("dir/escaping-link")).unwrap();
     symlink("../file.txt", tree.join("dir/inner-link")).unwrap();
     symlink("nowhere", tree.join("dangling-link")).unwrap();
+    // A time before 1970: a negative number in the header (content spec 6.3).
+    fs::write(tree.join("from-1960.txt"), "old\n").unwrap();
+    let file = fs::File::options().write(true).open(tree.join("from-1960.txt")).unwrap();
+    file.set_modified(std::time::UNIX_EPOCH - std::time::Duration::from_secs(315_619_200)).unwrap();
+    drop(file);
     // Stored byte for byte, not as the path it names: `a//./b/` is not `a/b`.
     symlink("dir//./empty-dir/", tree.join("unnormalized-link")).unwrap();
     fs::write(tree.join("hard-a"), "one inode, three names\n").unwrap();
@@ -153,6 +158,7 @@ fn a_generated_tree_comes_back_as_it_was() {
     assert_eq!(fs::read_link(back.join("absolute-link")).unwrap(), Path::new("/usr/share/doc"));
     assert_eq!(fs::read_link(back.join("dir/escaping-link")).unwrap(), Path::new("../../outside/of/the/tree"));
     assert_eq!(fs::read_link(back.join("unnormalized-link")).unwrap().as_os_str(), "dir//./empty-dir/");
+    assert_eq!(mtime_secs(&meta(&back.join("from-1960.txt"))), -315_619_200, "1960-01-01 comes back");
     assert_eq!(meta(&back.join("setuid")).mode() & 0o7777, 0o4755);
     if xattrs {
         assert_eq!(xattr(&back.join("file.txt"), "user.comment").unwrap(), b"kept by the backup");

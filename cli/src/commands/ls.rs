@@ -109,9 +109,8 @@ fn mode_text(kind: u8, mode: u32) -> String {
 }
 
 /// `YYYY-MM-DD HH:MM` in UTC.
-fn time_text(secs: u64) -> String {
-    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 2);
-    let rem = secs % 86_400;
+fn time_text(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", rem / 3600, rem % 3600 / 60)
 }

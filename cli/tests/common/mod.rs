@@ -74,8 +74,13 @@ pub fn make_tree(root: &Path) -> PathBuf {
 }
 
 /// Modification time in whole seconds (tar headers keep whole seconds).
-pub fn mtime_secs(m: &fs::Metadata) -> u64 {
-    m.modified().unwrap().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+/// Seconds since 1970, negative before.
+pub fn mtime_secs(m: &fs::Metadata) -> i64 {
+    let t = m.modified().unwrap();
+    match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(after) => i64::try_from(after.as_secs()).unwrap(),
+        Err(before) => -i64::try_from(before.duration().as_secs_f64().ceil() as u64).unwrap(),
+    }
 }
 
 /// Compares two trees: names, types, contents, symlink targets, modes and

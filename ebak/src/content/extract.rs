@@ -69,7 +69,7 @@ fn is_storage_error(e: &io::Error) -> bool {
 
 /// A directory whose permissions and time are applied once the tree is in
 /// place (relative path, mode, modification time).
-pub type DirMetadata = (PathBuf, u32, u64);
+pub type DirMetadata = (PathBuf, u32, i64);
 
 /// What extraction did.
 #[derive(Debug, Default)]
@@ -175,7 +175,7 @@ pub fn extract<R: Read>(
     archive.set_preserve_ownerships(false);
     archive.set_unpack_xattrs(false);
     let mut state = Extraction { root, real_dirs: HashSet::new(), files: HashSet::new(), buf: Vec::new() };
-    let mut dirs: BTreeMap<PathBuf, (u32, u64)> = BTreeMap::new();
+    let mut dirs: BTreeMap<PathBuf, (u32, i64)> = BTreeMap::new();
     let mut tops: BTreeSet<OsString> = BTreeSet::new();
     let mut archive_files: HashSet<PathBuf> = HashSet::new();
     let mut found = vec![false; options.selection.paths.len()];

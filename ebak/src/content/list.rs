@@ -23,8 +23,8 @@ pub struct EntryInfo {
     pub size: u64,
     /// Permission bits.
     pub mode: u32,
-    /// Modification time, in seconds since 1970.
-    pub mtime: u64,
+    /// Modification time, in seconds since 1970 (negative before).
+    pub mtime: i64,
     /// Owner id.
     pub uid: u64,
     /// Group id.

@@ -13,7 +13,8 @@ use std::path::Path;
 #[derive(Debug, Default)]
 pub(crate) struct EntryMeta {
     pub(crate) mode: u32,
-    pub(crate) mtime: u64,
+    /// Seconds since 1970, negative before.
+    pub(crate) mtime: i64,
     pub(crate) uid: u64,
     pub(crate) gid: u64,
     /// `SCHILY.xattr.NAME` records: (NAME, value).
@@ -34,25 +35,82 @@ impl EntryMeta {
     /// A `mode`, `mtime`, `uid` or `gid` field is neither octal nor
     /// base-256, or the PAX records are malformed.
     pub(crate) fn read<R: io::Read>(entry: &mut tar::Entry<'_, R>) -> io::Result<Self> {
-        fn number<T>(field: &'static str, value: io::Result<T>) -> io::Result<T> {
-            value.map_err(|_| io::Error::new(io::ErrorKind::InvalidData, NotANumber(field)))
+        /// The field `name` at `at`, as a `T`.
+        fn number<T>(
+            header: &[u8; 512],
+            name: &'static str,
+            at: std::ops::Range<usize>,
+            convert: impl FnOnce(i128) -> Option<T>,
+        ) -> io::Result<T> {
+            header
+                .get(at)
+                .and_then(field_number)
+                .and_then(convert)
+                .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, NotANumber(name)))
         }
-        let header = entry.header();
-        let (mode, mtime) = (number("mode", header.mode())?, number("mtime", header.mtime())?);
-        let (uid, gid) = (number("uid", header.uid())?, number("gid", header.gid())?);
+        let header = entry.header().as_bytes();
+        let mode = number(header, "mode", 100..108, |n| u32::try_from(n).ok())?;
+        let uid = number(header, "uid", 108..116, |n| u64::try_from(n).ok())?;
+        let gid = number(header, "gid", 116..124, |n| u64::try_from(n).ok())?;
+        let mtime = number(header, "mtime", 136..148, mtime_from)?;
         let Records { xattrs, gnu_sparse } = Records::read(entry)?;
         Ok(Self { mode, mtime, uid, gid, xattrs, gnu_sparse })
     }
 }
 
+/// A numeric header field as content spec 6.3 reads it: octal digits (the
+/// bytes up to the first `NUL`, spaces around them stripped), or
+/// base-256 (`0x80`, then the number big-endian; `0xFF`, a negative
+/// number in two's complement over the whole field). `None` if it is
+/// neither. (The `tar` crate reads only the last 8 bytes of a 12-byte
+/// base-256 field, and takes any first byte with the high bit for one.)
+pub(crate) fn field_number(field: &[u8]) -> Option<i128> {
+    let base256 = |bytes: &[u8]| bytes.iter().try_fold(0i128, |n, &b| n.checked_mul(256)?.checked_add(i128::from(b)));
+    match field.first() {
+        Some(0x80) => base256(field.get(1..)?),
+        Some(0xFF) => {
+            // At most 12 bytes: 96 bits, well inside an i128.
+            let bits = u32::try_from(field.len()).ok()?.checked_mul(8)?;
+            base256(field)?.checked_sub(1i128.checked_shl(bits)?)
+        }
+        _ => {
+            let mut text = field.split(|&b| b == 0).next()?;
+            while let [b' ', rest @ ..] = text {
+                text = rest;
+            }
+            while let [rest @ .., b' '] = text {
+                text = rest;
+            }
+            if text.is_empty() || !text.iter().all(|b| (b'0'..=b'7').contains(b)) {
+                return None;
+            }
+            text.iter().try_fold(0i128, |n, &d| n.checked_mul(8)?.checked_add(i128::from(d.checked_sub(b'0')?)))
+        }
+    }
+}
+
+/// An `mtime` field's value in seconds: in range of an `i64`, with one
+/// exception read for what it is. Before 2026-12-04, ebak's writer stored
+/// a time before 1970 as `0x80`, three zero bytes, and the time's 64-bit
+/// two's complement (the `tar` crate's base-256 of the time cast to an
+/// unsigned number): a number of 2^63 or more that no time can be, read
+/// as that negative time.
+fn mtime_from(n: i128) -> Option<i64> {
+    i64::try_from(n).ok().or_else(|| {
+        let low = u64::try_from(n).ok()?;
+        (low >= 1 << 63).then(|| i64::from_be_bytes(low.to_be_bytes()))
+    })
+}
+
 /// A numeric field of an entry's header that is neither octal nor
-/// base-256 (content spec 6.3).
+/// base-256 (content spec 6.3), or out of range for what it holds (a
+/// negative mode, owner or group).
 #[derive(Debug)]
 pub(crate) struct NotANumber(pub(crate) &'static str);
 
 impl std::fmt::Display for NotANumber {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "a header's {} field is not a number", self.0)
+        write!(f, "a header's {} field is not a number, or out of range", self.0)
     }
 }
 
@@ -168,15 +226,16 @@ pub(crate) fn make_owner_writable(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
-fn system_time(mtime: u64) -> io::Result<std::time::SystemTime> {
-    std::time::UNIX_EPOCH
-        .checked_add(std::time::Duration::from_secs(mtime))
-        .ok_or_else(|| io::Error::other("modification time out of range"))
+fn system_time(mtime: i64) -> io::Result<std::time::SystemTime> {
+    let span = std::time::Duration::from_secs(mtime.unsigned_abs());
+    let time =
+        if mtime < 0 { std::time::UNIX_EPOCH.checked_sub(span) } else { std::time::UNIX_EPOCH.checked_add(span) };
+    time.ok_or_else(|| io::Error::other("modification time out of range"))
 }
 
 /// Sets a regular file's mode (all 12 bits: the process umask does not
 /// apply) and modification time.
-pub(crate) fn set_file(file: &fs::File, mode: u32, mtime: u64) -> io::Result<()> {
+pub(crate) fn set_file(file: &fs::File, mode: u32, mtime: i64) -> io::Result<()> {
     file.set_modified(system_time(mtime)?)?;
     #[cfg(unix)]
     {
@@ -189,7 +248,7 @@ pub(crate) fn set_file(file: &fs::File, mode: u32, mtime: u64) -> io::Result<()>
 }
 
 /// Sets a directory's modification time and mode.
-pub(crate) fn set_dir(dir: &Path, mode: u32, mtime: u64) -> io::Result<()> {
+pub(crate) fn set_dir(dir: &Path, mode: u32, mtime: i64) -> io::Result<()> {
     let time = system_time(mtime)?;
     let handle = fs::File::open(dir)?;
     handle.set_modified(time)?;
@@ -201,4 +260,39 @@ pub(crate) fn set_dir(dir: &Path, mode: u32, mtime: u64) -> io::Result<()> {
     #[cfg(not(unix))]
     let _ = mode;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_fields_are_read_as_content_spec_6_3_says() {
+        assert_eq!(field_number(b"0000644\0"), Some(0o644));
+        assert_eq!(field_number(b"  644 \0\0\0"), Some(0o644), "spaces around the digits");
+        assert_eq!(field_number(b"644"), Some(0o644), "no NUL");
+        for bad in [&b"\0\0\0\0\0\0\0\0"[..], b"        ", b"0006x4\0", b"\t644\0", b"-644\0", b"\x81\0\0\0\0\0\0\x06"]
+        {
+            assert_eq!(field_number(bad), None, "{bad:?}");
+        }
+        // Base-256, read whole: 2^64 + 6 is not 6.
+        assert_eq!(field_number(b"\x80\0\0\x01\0\0\0\0\0\0\0\x06"), Some((1 << 64) + 6));
+        assert_eq!(field_number(b"\x80\0\0\0\0\0\0\x06"), Some(6));
+        // 0xFF: two's complement over the whole field.
+        assert_eq!(field_number(&[0xFF; 12]), Some(-1));
+        let mut minus_1960 = [0xFFu8; 12];
+        minus_1960[8..].copy_from_slice(&(-315_619_200i32).to_be_bytes());
+        assert_eq!(field_number(&minus_1960), Some(-315_619_200));
+    }
+
+    #[test]
+    fn an_mtime_is_an_i64_or_what_ebak_wrote_before_1970() {
+        assert_eq!(mtime_from(1_700_000_000), Some(1_700_000_000));
+        assert_eq!(mtime_from(-315_619_200), Some(-315_619_200));
+        // ebak's writer before 2026-12-04: the time's two's complement
+        // as an unsigned 64-bit number, behind 0x80.
+        let legacy = field_number(b"\x80\0\0\0\xFF\xFF\xFF\xFF\xED\x30\x08\x80").unwrap();
+        assert_eq!(mtime_from(legacy), Some(-315_619_200));
+        assert_eq!(mtime_from(1 << 64), None, "no time");
+    }
 }

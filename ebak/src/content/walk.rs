@@ -61,7 +61,27 @@ fn literal_link_name(header: &mut tar::Header, target: &Path) -> bool {
 fn header_for(meta: &fs::Metadata) -> tar::Header {
     let mut header = tar::Header::new_gnu();
     header.set_metadata_in_mode(meta, tar::HeaderMode::Complete);
+    negative_mtime(&mut header, meta);
     header
+}
+
+/// A time before 1970 in base-256 as content spec 6.3 writes a negative
+/// number: `0xFF` first, two's complement over the whole 12-byte field.
+/// (The tar crate casts the time to an unsigned number, which readers take
+/// for a time far in the future.)
+fn negative_mtime(header: &mut tar::Header, meta: &fs::Metadata) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.mtime() < 0
+            && let Some(field) = header.as_mut_bytes().get_mut(136..148)
+            && let Some(bytes) = i128::from(meta.mtime()).to_be_bytes().get(4..)
+        {
+            field.copy_from_slice(bytes);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (header, meta);
 }
 
 impl<'o, 'a, W: Write> Walker<'o, 'a, W> {

@@ -352,9 +352,10 @@ pub struct ListingEntry {
     /// Permission bits, `mode & 0o7777` (files and directories).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<u32>,
-    /// Modification time, seconds (files and directories).
+    /// Modification time, seconds (files and directories; negative before
+    /// 1970).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mtime: Option<u64>,
+    pub mtime: Option<i64>,
     /// Length (files).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,

@@ -8,7 +8,7 @@ use crate::model::TestResult::{Acceptable, Valid};
 use crate::seed;
 
 /// The modification time most entries have.
-pub const T: u64 = 1_700_000_000;
+pub const T: i64 = 1_700_000_000;
 
 /// The small tree of the first vectors, as an ebak writer archives it
 /// (the order is the writer's: content spec 6.6).
@@ -29,6 +29,12 @@ pub fn small_tree() -> Vec<Entry> {
 
 /// Long names and a long symlink target (content spec 6.5).
 #[must_use]
+/// A file from before 1970 (1960-01-01): a negative `mtime`, in base-256
+/// as `0xFF` and its two's complement (content spec 6.3).
+pub fn old_tree() -> Vec<Entry> {
+    vec![Entry::dir("old", 0o755, T), Entry::file("old/1960.txt", 0o644, -315_619_200, b"from 1960\n")]
+}
+
 pub fn long_tree() -> Vec<Entry> {
     let a = format!("long/{}", "a".repeat(120));
     let b = format!("long/{}", "b".repeat(95));
@@ -485,7 +491,8 @@ fn refused(g: &mut Gen) {
 /// extension records (84 to 87), numeric fields that are not numbers (88
 /// to 91), a header without the magic and an entry named twice (92 to 94),
 /// records that a global header separates from their entry (95, 96), and
-/// base-256 sizes a reader must read whole (97, 98).
+/// base-256 sizes a reader must read whole (98, 99) after a time before
+/// 1970 (97).
 fn added_2026_12(g: &mut Gen) {
     // A global header is not an entry: its own name is not a path (7.1),
     // whatever it holds.
@@ -586,6 +593,17 @@ fn added_2026_12(g: &mut Gen) {
         &["RecordBeforeGlobal"],
         Class::Malformed,
         &body,
+    );
+    let old = old_tree();
+    let old_tar = tar::archive(&old);
+    g.tree(
+        "a file from before 1970: a negative mtime in base-256",
+        &["WriterLayout", "NegativeTime"],
+        Valid,
+        ZSTD,
+        &zst(&old_tar),
+        &old_tar,
+        &old,
     );
     // A base-256 size is read whole (content spec 6.3): a reader that
     // reads only its last 8 bytes takes both of these for 6.

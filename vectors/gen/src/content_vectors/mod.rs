@@ -505,6 +505,13 @@ const NOTES: &[(&str, Note)] = &[
         },
     ),
     (
+        "NegativeTime",
+        Note {
+            bug_type: "EDGE_CASE",
+            description: "A time before 1970: a negative mtime, which a writer stores in base-256 as 0xFF and its two's complement over the whole field, and a reader restores (content spec 6.3). ebak wrote such times as an unsigned base-256 number before 2026-12-04, which made its own backups of them unrestorable.",
+        },
+    ),
+    (
         "AbsoluteName",
         Note { bug_type: "AUTH_BYPASS", description: "An entry name starting with '/' (content spec 7.1)." },
     ),

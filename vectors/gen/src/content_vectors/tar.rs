@@ -27,7 +27,7 @@ pub struct Entry {
     /// Group.
     pub gid: u64,
     /// Seconds since 1970.
-    pub mtime: u64,
+    pub mtime: i64,
     /// A regular file's content.
     pub data: Vec<u8>,
     /// A link's target.
@@ -40,7 +40,7 @@ pub const UID: u64 = 1000;
 pub const GID: u64 = 1000;
 
 impl Entry {
-    fn new(name: &str, typeflag: u8, mode: u32, mtime: u64) -> Self {
+    fn new(name: &str, typeflag: u8, mode: u32, mtime: i64) -> Self {
         Self {
             name: name.as_bytes().to_vec(),
             typeflag,
@@ -55,7 +55,7 @@ impl Entry {
 
     /// A regular file with permissions `perm`.
     #[must_use]
-    pub fn file(name: &str, perm: u32, mtime: u64, data: &[u8]) -> Self {
+    pub fn file(name: &str, perm: u32, mtime: i64, data: &[u8]) -> Self {
         let mut e = Self::new(name, b'0', 0o100_000 | perm, mtime);
         e.data = data.to_vec();
         e
@@ -63,13 +63,13 @@ impl Entry {
 
     /// A directory with permissions `perm`.
     #[must_use]
-    pub fn dir(name: &str, perm: u32, mtime: u64) -> Self {
+    pub fn dir(name: &str, perm: u32, mtime: i64) -> Self {
         Self::new(name, b'5', 0o040_000 | perm, mtime)
     }
 
     /// A symlink to `target`.
     #[must_use]
-    pub fn symlink(name: &str, target: &str, mtime: u64) -> Self {
+    pub fn symlink(name: &str, target: &str, mtime: i64) -> Self {
         let mut e = Self::new(name, b'2', 0o120_777, mtime);
         e.link = target.as_bytes().to_vec();
         e
@@ -77,7 +77,7 @@ impl Entry {
 
     /// A hard link to the entry named `target` (content spec 6.10).
     #[must_use]
-    pub fn hard_link(name: &str, target: &str, mtime: u64) -> Self {
+    pub fn hard_link(name: &str, target: &str, mtime: i64) -> Self {
         let mut e = Self::new(name, b'1', 0o100_644, mtime);
         e.link = target.as_bytes().to_vec();
         e
@@ -85,7 +85,7 @@ impl Entry {
 
     /// An entry of another type, with no data.
     #[must_use]
-    pub fn other(name: &str, typeflag: u8, mode: u32, mtime: u64) -> Self {
+    pub fn other(name: &str, typeflag: u8, mode: u32, mtime: i64) -> Self {
         Self::new(name, typeflag, mode, mtime)
     }
 }
@@ -107,6 +107,19 @@ pub fn numeric(field: &mut [u8], value: u64) {
     }
 }
 
+/// A numeric field that may be negative (content spec 6.3): as
+/// [`numeric`], and a negative number in base-256 as `0xFF` and its two's
+/// complement over the whole field.
+pub fn signed(field: &mut [u8], value: i64) {
+    match u64::try_from(value) {
+        Ok(v) => numeric(field, v),
+        Err(_) => {
+            let n = field.len();
+            field.copy_from_slice(&i128::from(value).to_be_bytes()[16 - n..]);
+        }
+    }
+}
+
 /// Sets the checksum of a header block (content spec 6.2).
 pub fn set_checksum(block: &mut [u8; BLOCK]) {
     block[148..156].fill(b' ');
@@ -123,7 +136,7 @@ pub fn header(
     uid: u64,
     gid: u64,
     size: u64,
-    mtime: u64,
+    mtime: i64,
     typeflag: u8,
     link: &[u8],
 ) -> [u8; BLOCK] {
@@ -134,7 +147,7 @@ pub fn header(
     numeric(&mut b[108..116], uid);
     numeric(&mut b[116..124], gid);
     numeric(&mut b[124..136], size);
-    numeric(&mut b[136..148], mtime);
+    signed(&mut b[136..148], mtime);
     b[156] = typeflag;
     b[157..157 + link.len()].copy_from_slice(link);
     b[257..265].copy_from_slice(GNU_MAGIC);
@@ -297,7 +310,7 @@ pub struct Restored {
     /// `mode & 0o7777` (files and directories).
     pub mode: Option<u32>,
     /// Seconds (files and directories).
-    pub mtime: Option<u64>,
+    pub mtime: Option<i64>,
     /// Length (files).
     pub size: Option<u64>,
     /// SHA-256 of the content (files).

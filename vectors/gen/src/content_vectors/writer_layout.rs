@@ -4,7 +4,7 @@
 //! owner and group (the test's user, not the vectors' fixed 1000) and so
 //! the checksum.
 
-use super::cases::{long_tree, small_tree};
+use super::cases::{long_tree, old_tree, small_tree};
 use super::tar::{self, BLOCK, Entry};
 use std::fs;
 use std::path::Path;
@@ -25,7 +25,7 @@ fn make(root: &Path, entries: &[Entry]) {
     }
     for e in entries.iter().rev() {
         let p = path(e);
-        let time = filetime::FileTime::from_unix_time(e.mtime as i64, 0);
+        let time = filetime::FileTime::from_unix_time(e.mtime, 0);
         if e.typeflag == b'2' {
             filetime::set_symlink_file_times(&p, time, time).unwrap();
         } else {
@@ -94,4 +94,9 @@ fn the_writer_lays_out_the_small_tree_as_the_vectors_do() {
 #[test]
 fn the_writer_lays_out_long_names_as_the_vectors_do() {
     check(&long_tree());
+}
+
+#[test]
+fn the_writer_lays_out_a_time_before_1970_as_the_vectors_do() {
+    check(&old_tree());
 }
