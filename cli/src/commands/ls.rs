@@ -140,6 +140,8 @@ mod tests {
         assert_eq!(time_text(0), "1970-01-01 00:00");
         assert_eq!(time_text(1_600_000_000), "2020-09-13 12:26");
         assert_eq!(time_text(951_782_400), "2000-02-29 00:00");
+        assert_eq!(time_text(-315_619_200), "1960-01-01 00:00");
+        assert_eq!(time_text(-1), "1969-12-31 23:59");
         assert_eq!(mode_text(b'0', 0o644), "-rw-r--r--");
         assert_eq!(mode_text(b'5', 0o755), "drwxr-xr-x");
         assert_eq!(mode_text(b'0', 0o4755), "-rwsr-xr-x");
