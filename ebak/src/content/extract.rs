@@ -312,11 +312,11 @@ pub fn extract<R: Read>(
 }
 
 /// Whether `entry` is a PAX header that the tar reader handed on as an
-/// entry of its own (a global header `'g'`, or an `'x'` in a header
-/// without the ustar magic): its records are parsed, so that malformed ones
-/// are refused as before any entry (content spec 6.8), and then it is
-/// skipped. It is not an entry: its own name is never a path (7.1), never
-/// counted and never selected.
+/// entry of its own (a global header `'g'`; an `'x'` it only hands on
+/// without the ustar or GNU magic, which [`HeaderCheck`] refuses first):
+/// its records are parsed, so that malformed ones are refused as anywhere
+/// else (content spec 6.8), and then it is skipped. It is not an entry:
+/// its own name is never a path (7.1), never counted and never selected.
 ///
 /// # Errors
 ///
