@@ -200,21 +200,24 @@ pub fn extract<R: Read>(
         if kind == tar::EntryType::Directory {
             dirs.insert(path.clone(), (meta.mode, meta.mtime));
         }
-        // Every regular file of the archive, selected or not, and every
-        // hard link to one (content spec 7.2): what a hard link may name.
-        let names_a_file = match kind {
-            tar::EntryType::Regular | tar::EntryType::Continuous => true,
-            tar::EntryType::Link => entry
-                .link_name()
-                .map_err(tar_err)?
-                .and_then(|t| checked_relative(&t))
-                .is_some_and(|t| archive_files.contains(&t)),
-            _ => false,
-        };
+        // With a selection, every regular file of the archive, selected or
+        // not, and every hard link to one (content spec 7.2): what a hard
+        // link may name. (Restoring everything, these are `state.files`.)
+        let selecting = !options.selection.is_all();
+        let names_a_file = selecting
+            && match kind {
+                tar::EntryType::Regular | tar::EntryType::Continuous => true,
+                tar::EntryType::Link => entry
+                    .link_name()
+                    .map_err(tar_err)?
+                    .and_then(|t| checked_relative(&t))
+                    .is_some_and(|t| archive_files.contains(&t)),
+                _ => false,
+            };
         if names_a_file {
             archive_files.insert(path.clone());
         }
-        if !options.selection.is_all() {
+        if selecting {
             match options.selection.find(&path) {
                 Some(i) => {
                     if let Some(f) = found.get_mut(i) {
@@ -270,11 +273,12 @@ pub fn extract<R: Read>(
                 };
                 // content spec 7.2: an earlier regular file of this
                 // archive; 7.9: one this restore writes.
-                if !archive_files.contains(&target) {
-                    return Err(refused(&raw, "hard link", Refusal::HardLinkMissing));
-                }
                 if !state.files.contains(&target) {
-                    return Err(Error::Content(ContentError::LinkTargetNotSelected { entry: path, target }));
+                    return Err(if options.selection.is_all() || !archive_files.contains(&target) {
+                        refused(&raw, "hard link", Refusal::HardLinkMissing)
+                    } else {
+                        Error::Content(ContentError::LinkTargetNotSelected { entry: path, target })
+                    });
                 }
                 state.check_parents(&raw, &target, "hard link")?;
             }
